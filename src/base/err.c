@@ -129,7 +129,9 @@ int pf_error_prefix(pf_error *e, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, e->message, sizeof old);
-    snprintf(e->message, sizeof e->message, "%s%s", prefix, old);
+    size_t n = strnlen(prefix, sizeof e->message - 1);
+    memcpy(e->message, prefix, n);
+    snprintf(e->message + n, sizeof e->message - n, "%.*s", (int)(sizeof e->message - n - 1), old);
     return -1;
 }
 
