@@ -1,0 +1,4 @@
+"""Clusters."""
+from paddleflow.cluster.cluster_info import ClusterInfo
+
+__all__ = ["ClusterInfo"]

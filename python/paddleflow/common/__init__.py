@@ -1,0 +1,1 @@
+"""Shared pieces of the SDK: the exception, the HTTP session and small helpers."""
