@@ -56,7 +56,7 @@ class ClusterApi(ClientBase):
                              clustertype=clustertype, credential=credential,
                              description=description, source=source, setting=setting,
                              status=status, namespacelist=namespacelist, version=version)
-        data = self._call("POST", "/cluster", body=body)
+        data = self._call_obj("POST", "/cluster", body=body)
         return True, data.get("id")
 
     def list_cluster(self, maxkeys: int = 100, marker: Optional[str] = None,
@@ -71,7 +71,7 @@ class ClusterApi(ClientBase):
         query = compact({"maxKeys": positive_int(maxkeys, "maxkeys"), "marker": marker,
                          "clusterNames": ",".join(names) if names else None,
                          "clusterStatus": clusterstatus})
-        data = self._call("GET", "/cluster", query=query)
+        data = self._call_obj("GET", "/cluster", query=query)
         if "message" in data:
             return False, data["message"], None
         clusters = [ClusterInfo.from_wire(c) for c in data.get("clusterList") or []]
@@ -81,7 +81,7 @@ class ClusterApi(ClientBase):
         """Return ``(True, ClusterInfo)``."""
         self.pre_check()
         require(clustername, "InvalidClusterName", "clustername")
-        data = self._call("GET", "/cluster/%s" % quote_segment(clustername))
+        data = self._call_obj("GET", "/cluster/%s" % quote_segment(clustername))
         return True, ClusterInfo.from_wire(data)
 
     def delete_cluster(self, clustername: str) -> Result:
@@ -103,5 +103,5 @@ class ClusterApi(ClientBase):
         body = _cluster_body(endpoint=endpoint, clustertype=clustertype, credential=credential,
                              description=description, source=source, setting=setting,
                              status=status, namespacelist=namespacelist, version=version)
-        data = self._call("PUT", "/cluster/%s" % quote_segment(clustername), body=body)
+        data = self._call_obj("PUT", "/cluster/%s" % quote_segment(clustername), body=body)
         return True, data.get("id") if isinstance(data, dict) else None

@@ -5,7 +5,7 @@ combines them. Keeping the call path in one place is what makes the cross-cuttin
 for every method: the login check, error bodies raised as PaddleFlowSDKException, and a single
 transparent re-login when the server says the token expired or no longer matches (D17).
 """
-from typing import Any, Iterator, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
 from paddleflow.common.exception import PaddleFlowSDKException
 from paddleflow.common.http import HttpSession, build_path, error_from_response
@@ -111,7 +111,7 @@ class ClientBase:
     def get_version(self) -> Result:
         """Return ``(True, dict)`` with the server's version (``gitVersion``, ``gitCommit``...)."""
         self.pre_check()
-        data = self._call("GET", "/version")
+        data = self._call_obj("GET", "/version")
         if isinstance(data, dict) and "message" in data:
             return False, data["message"]
         return True, data
@@ -139,6 +139,16 @@ class ClientBase:
                 continue
             raise err
         raise AssertionError("unreachable")
+
+    def _call_obj(self, method: str, path: str, query: Optional[Mapping[str, Any]] = None,
+                  body: Any = None) -> Dict[str, Any]:
+        """Like _call, for routes whose success body is a JSON object; anything else raises
+        ``InvalidResponse`` instead of failing later with a KeyError."""
+        data = self._call(method, path, query=query, body=body)
+        if not isinstance(data, dict):
+            raise PaddleFlowSDKException(
+                "InvalidResponse", "%s %s answered %r, not a JSON object" % (method, path, data))
+        return data
 
     def _stream(self, path: str, query: Optional[Mapping[str, Any]] = None,
                 read_timeout: Optional[float] = None) -> Iterator[bytes]:

@@ -33,7 +33,7 @@ class FlavourApi(ClientBase):
         body = compact({"cpu": cpu, "mem": memory,
                         "scalarResources": dict(scalar_resources) if scalar_resources else None,
                         "clusterName": cluster_name})
-        data = self._call("PUT", "/flavour/%s" % quote_segment(name), body=body)
+        data = self._call_obj("PUT", "/flavour/%s" % quote_segment(name), body=body)
         return True, data.get("name", name) if isinstance(data, dict) else name
 
     def del_flavour(self, flavourname: str) -> Result:
@@ -47,7 +47,7 @@ class FlavourApi(ClientBase):
         """Return ``(True, FlavourInfo)``."""
         self.pre_check()
         require(name, "InvalidFlavourName", "name")
-        data = self._call("GET", "/flavour/%s" % quote_segment(name))
+        data = self._call_obj("GET", "/flavour/%s" % quote_segment(name))
         return True, FlavourInfo.from_wire(data)
 
     def list_flavour(self, maxsize: int = 100, marker: Optional[str] = None,
@@ -60,7 +60,7 @@ class FlavourApi(ClientBase):
         self.pre_check()
         query = compact({"maxKeys": positive_int(maxsize, "maxsize"), "marker": marker,
                          "clusterName": clustername or None, "name": key or None})
-        data = self._call("GET", "/flavour", query=query)
+        data = self._call_obj("GET", "/flavour", query=query)
         if "message" in data:
             return False, data["message"], None
         flavours = [FlavourInfo.from_wire(f) for f in data.get("flavourList") or []]

@@ -42,7 +42,7 @@ class FsApi(ClientBase):
         self.pre_check()
         require(fsname, "InvalidFSName", "fsname")
         _check_user(username)
-        data = self._call("GET", "/fs/%s" % quote_segment(fsname),
+        data = self._call_obj("GET", "/fs/%s" % quote_segment(fsname),
                           query={"username": username})
         return True, FSInfo.from_wire(data)
 
@@ -59,7 +59,7 @@ class FsApi(ClientBase):
         self.pre_check()
         _check_user(username)
         query = compact({"maxKeys": positive_int(maxsize, "maxsize"), "username": username})
-        data = self._call("GET", "/fs", query=query)
+        data = self._call_obj("GET", "/fs", query=query)
         if "message" in data:
             return False, data["message"]
         return True, [FSInfo.from_wire(f) for f in data.get("fsList") or []]

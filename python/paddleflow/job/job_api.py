@@ -66,7 +66,7 @@ class JobApi(ClientBase):
         if not isinstance(queue, str) or queue.strip() == "":
             raise PaddleFlowSDKException("InvalidJobRequest",
                                          "job_request queue should not be none or empty")
-        data = self._call("POST", "/job/%s" % job_type, body=body)
+        data = self._call_obj("POST", "/job/%s" % job_type, body=body)
         if isinstance(data, dict) and "message" in data:
             return False, data["message"]
         return True, data["id"]
@@ -75,7 +75,7 @@ class JobApi(ClientBase):
         """Return ``(True, JobInfo)`` for one job, including its runtime view."""
         self.pre_check()
         require(jobid, "InvalidJobID", "jobid")
-        data = self._call("GET", "/job/%s" % quote_segment(jobid))
+        data = self._call_obj("GET", "/job/%s" % quote_segment(jobid))
         return True, JobInfo.from_wire(data)
 
     def list_job(self, status: Optional[str] = None,
@@ -106,7 +106,7 @@ class JobApi(ClientBase):
             "maxKeys": positive_int(DEFAULT_LIST_MAXKEYS if maxkeys is None else maxkeys,
                                     "maxkeys"),
             "marker": marker})
-        data = self._call("GET", "/job", query=query)
+        data = self._call_obj("GET", "/job", query=query)
         if "message" in data:
             return False, data["message"], None
         jobs = [JobInfo.from_wire(j, with_runtime=False) for j in data.get("jobList") or []]

@@ -51,7 +51,7 @@ class LogApi(ClientBase):
         require(job_id, "InvalidJobID", "job_id")
         query = _log_query(job_id, name, namespace, cluster_name, read_from_tail, line_limit,
                            size_limit, type, framework)
-        data = self._call("GET", "/log/job", query=query)
+        data = self._call_obj("GET", "/log/job", query=query)
         if "message" in data:
             return False, data["message"]
         shown_limit = DEFAULT_LINE_LIMIT if line_limit is None else int(line_limit)

@@ -75,7 +75,7 @@ class QueueApi(ClientBase):
                         "minResources": _resources(minResources),
                         "schedulingPolicy": schedulingPolicy or None,
                         "location": dict(location) if location else None})
-        data = self._call("PUT", "/queue/%s" % quote_segment(queuename), body=body)
+        data = self._call_obj("PUT", "/queue/%s" % quote_segment(queuename), body=body)
         return True, QueueInfo.from_wire(data) if isinstance(data, dict) else None
 
     def del_queue(self, queuename: str) -> Result:
@@ -93,7 +93,7 @@ class QueueApi(ClientBase):
         """
         self.pre_check()
         query = compact({"maxKeys": positive_int(maxsize, "maxsize"), "marker": marker})
-        data = self._call("GET", "/queue", query=query)
+        data = self._call_obj("GET", "/queue", query=query)
         if "message" in data:
             return False, data["message"], None
         queues = [QueueInfo.from_wire(q) for q in data.get("queueList") or []]
@@ -103,7 +103,7 @@ class QueueApi(ClientBase):
         """Return ``(True, QueueInfo)`` including used and idle resources."""
         self.pre_check()
         require(queuename, "InvalidQueueName", "queuename")
-        data = self._call("GET", "/queue/%s" % quote_segment(queuename))
+        data = self._call_obj("GET", "/queue/%s" % quote_segment(queuename))
         return True, QueueInfo.from_wire(data)
 
     def grant_queue(self, username: str, queuename: str) -> Result:
@@ -134,7 +134,7 @@ class QueueApi(ClientBase):
         if username is not None:
             require(username, "InvalidName", "name")
         query = compact({"maxKeys": positive_int(maxsize, "maxsize"), "username": username})
-        data = self._call("GET", "/grant", query=query)
+        data = self._call_obj("GET", "/grant", query=query)
         if "message" in data:
             return False, data["message"]
         grants = [GrantInfo(g.get("userName", g.get("username")), g.get("resourceID"))

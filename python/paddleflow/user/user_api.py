@@ -39,7 +39,7 @@ class UserApi(ClientBase):
     def list_user(self, maxsize: int = 100) -> Result:
         """List users other than root (root only). Returns ``(True, [UserInfo, ...])``."""
         self.pre_check()
-        data = self._call("GET", "/user", query={"maxKeys": positive_int(maxsize, "maxsize")})
+        data = self._call_obj("GET", "/user", query={"maxKeys": positive_int(maxsize, "maxsize")})
         if "message" in data:
             return False, data["message"]
         return True, [UserInfo(u.get("name"), u.get("createTime"))
