@@ -1,0 +1,45 @@
+/* shim_proto.h — the on-disk protocol between the local runtime (server side) and
+ * paddleflow-shim, the per-task supervisor.
+ *
+ * Everything the two sides tell each other goes through files in the task directory
+ * <root>/<task>/ (plus one pipe at spawn time), so either side can die and the other, or a
+ * later server, can pick up the story from the files alone. docs/local-runtime.md describes
+ * the protocol; this header is the single place that names the files.
+ *
+ * Who writes what (every write is atomic: tmp file + fsync + rename + fsync dir, except the
+ * claim, which is linked into place so it is created exclusively WITH its content):
+ *   spec.json  server, before spawning the shim            what to run (JSON)
+ *   claim      shim, exclusively, once                       "<shim pid> <starttime> <ms>\n"
+ *   enforced   shim, before the task starts                  one line: what cgroups enforce
+ *   task.pid   shim, right after fork                        "<pid> <starttime> <started ms>\n"
+ *   stop       server, on stop                               "<grace seconds>\n"
+ *   exit.json  shim after the task and all its processes are gone (or the server when the
+ *              shim died: "supervisor lost")                 the final record (JSON)
+ *   output.log the task (stdout+stderr, O_APPEND)
+ *   shim.log   the shim's own diagnostics
+ *   work/      default working directory of the task
+ */
+#ifndef PF_RUNTIME_SHIM_PROTO_H
+#define PF_RUNTIME_SHIM_PROTO_H
+
+#define PF_TASK_SPEC "spec.json"
+#define PF_TASK_CLAIM "claim"
+#define PF_TASK_ENFORCED "enforced"
+#define PF_TASK_PID "task.pid"
+#define PF_TASK_STOP "stop"
+#define PF_TASK_EXIT "exit.json"
+#define PF_TASK_LOG "output.log"
+#define PF_TASK_SHIM_LOG "shim.log"
+#define PF_TASK_WORKDIR "work"
+
+/* The server spawns `paddleflow-shim <task dir>` with the write end of a pipe on this fd.
+ * The shim writes exactly one line and closes it:
+ *   "ok\n"          it claimed the task (the task started, or its failure is in exit.json)
+ *   "claimed\n"     another shim claimed the task first; nothing was run
+ *   "error <msg>\n" it could not claim (nothing was run, nothing claimed) */
+#define PF_SHIM_READY_FD 3
+
+/* Grace period when the stop file is missing or unreadable (Kubernetes' default). */
+#define PF_DEFAULT_GRACE_SECONDS 30
+
+#endif

@@ -1,0 +1,242 @@
+/* shim.c — paddleflow-shim, the per-task supervisor of the local runtime (the
+ * containerd-shim / conmon pattern).
+ *
+ *   paddleflow-shim <task dir>      (spawned by the server with a ready pipe on fd 3)
+ *
+ * It detaches from the server (fork + setsid, so a SIGKILLed server does not take it down),
+ * claims the task exclusively (a second shim for the same task runs nothing: this is what
+ * makes start idempotent across crashes), starts the task, tells the server "ok", waits,
+ * kills whatever the task left behind, removes its cgroup and writes exit.json atomically
+ * and durably. Protocol and file names: src/server/runtime/shim_proto.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/timeutil.h"
+#include "server/runtime/shim_proto.h"
+#include "server/runtime/taskfs.h"
+#include "shim/shim.h"
+
+static int g_ready_fd = -1; /* the one global: the pipe back to the spawning server */
+
+static void ready(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void ready(const char *fmt, ...)
+{
+    if (g_ready_fd < 0) return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0) n = 0;
+    if (n > (int)sizeof line - 2) n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    (void)!write(g_ready_fd, line, (size_t)n); /* EPIPE when the server is gone: fine */
+    close(g_ready_fd);
+    g_ready_fd = -1;
+}
+
+/* fork + setsid: the server reaps the short-lived parent, init adopts the shim. */
+static void detach(void)
+{
+    pid_t pid = fork();
+    if (pid < 0) exit(1);
+    if (pid > 0) _exit(0);
+    setsid();
+}
+
+/* Blocks the signals the loop reads through its signalfd, from the very start, so a stop
+ * arriving during startup is queued, not lost. */
+static void block_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static void setup_fds(const char *dir)
+{
+    if (fcntl(PF_SHIM_READY_FD, F_GETFD) >= 0) {
+        g_ready_fd = PF_SHIM_READY_FD;
+        fcntl(g_ready_fd, F_SETFD, FD_CLOEXEC);
+    }
+    close_range(PF_SHIM_READY_FD + 1, ~0U, 0); /* nothing of the server's leaks to the task */
+    int null = open("/dev/null", O_RDWR);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, PF_TASK_SHIM_LOG);
+    int log = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (null >= 0) dup2(null, STDIN_FILENO);
+    if (log >= 0) {
+        dup2(log, STDOUT_FILENO);
+        dup2(log, STDERR_FILENO);
+    }
+    if (null > STDERR_FILENO) close(null);
+    if (log > STDERR_FILENO) close(log);
+}
+
+static int load_spec(shim *s)
+{
+    char *txt = NULL;
+    pf_error e;
+    if (pf_taskfs_read(s->dir, PF_TASK_SPEC, &txt, &e) < 0) {
+        snprintf(s->setup_error, sizeof s->setup_error, "%s", e.message);
+        return -1;
+    }
+    shim_spec *sp = &s->spec;
+    sp->root = json_loads(txt, 0, NULL);
+    free(txt);
+    const char *cmd = json_string_value(json_object_get(sp->root, "command"));
+    const char *wd = json_string_value(json_object_get(sp->root, "workdir"));
+    json_t *env = json_object_get(sp->root, "env");
+    if (!cmd || !wd || !json_is_array(env)) {
+        snprintf(s->setup_error, sizeof s->setup_error, "%s: malformed", PF_TASK_SPEC);
+        return -1;
+    }
+    sp->command = cmd;
+    sp->workdir = wd;
+    sp->name = json_string_value(json_object_get(sp->root, "name"));
+    sp->cpu_milli = json_integer_value(json_object_get(sp->root, "cpu_milli"));
+    sp->mem_bytes = json_integer_value(json_object_get(sp->root, "mem_bytes"));
+    sp->env = calloc(json_array_size(env) + 1, sizeof *sp->env);
+    if (!sp->env) abort();
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(env); i++) {
+        const char *kv = json_string_value(json_array_get(env, i));
+        if (kv) sp->env[n++] = kv;
+    }
+    pf_cg_env_from_json(json_object_get(sp->root, "cgroup"), &sp->cg);
+    return 0;
+}
+
+/* A stop that arrived before the task started: do not start it. */
+static bool stop_pending(const shim *s)
+{
+    sigset_t pending;
+    sigpending(&pending);
+    return sigismember(&pending, SIGTERM) || sigismember(&pending, SIGINT) ||
+           pf_taskfs_exists(s->dir, PF_TASK_STOP);
+}
+
+static void record_exit(shim *s)
+{
+    pf_task_status *st = &s->st;
+    if (s->leader_done && WIFEXITED(s->wstatus)) {
+        st->exit_code = WEXITSTATUS(s->wstatus);
+    } else if (s->leader_done && WIFSIGNALED(s->wstatus)) {
+        st->term_signal = WTERMSIG(s->wstatus);
+        st->exit_code = 128 + st->term_signal;
+    }
+    if (!st->finished_ms) st->finished_ms = pf_now_ms();
+    if (s->setup_error[0])
+        snprintf(st->message, sizeof st->message, "%s", s->setup_error);
+    else if (st->oom_killed)
+        snprintf(st->message, sizeof st->message, "OOMKilled: the task exceeded its memory limit");
+    else if (s->killed_by_timer)
+        snprintf(st->message, sizeof st->message, "killed: still running %d s after SIGTERM",
+                 shim_grace_seconds(s));
+    pf_error e;
+    if (pf_taskfs_write_exit(s->dir, st, &e) < 0) pf_logerr("%s", e.message);
+}
+
+/* A claimed task that never started: record why, so the server reports it. */
+static int finish_unstarted(shim *s, int code, int sig)
+{
+    s->st.exit_code = code;
+    s->st.term_signal = sig;
+    record_exit(s);
+    ready("ok");
+    return 0;
+}
+
+static void start_cgroup(shim *s)
+{
+    char enforced[160];
+    pf_error e;
+    pf_cg_task_init(&s->cg, &s->spec.cg, s->spec.name ? s->spec.name : "task");
+    pf_cg_task_create(&s->cg, &s->spec.cg, s->spec.cpu_milli, s->spec.mem_bytes, enforced,
+                      sizeof enforced);
+    char line[sizeof enforced + 1];
+    int n = snprintf(line, sizeof line, "%s\n", enforced);
+    if (pf_taskfs_write(s->dir, PF_TASK_ENFORCED, line, (size_t)n, false, &e) < 0)
+        pf_warn("%s", e.message);
+}
+
+static int run(shim *s)
+{
+    if (shim_signals_open(s) < 0) {
+        snprintf(s->setup_error, sizeof s->setup_error, "signalfd: %s", strerror(errno));
+        return finish_unstarted(s, 127, 0);
+    }
+    start_cgroup(s);
+    s->leader = shim_spawn_task(s);
+    if (s->leader < 0) {
+        s->leader = 0;
+        pf_cg_task_remove(&s->cg);
+        return finish_unstarted(s, 127, 0);
+    }
+    s->st.pid = s->leader;
+    s->st.started = true;
+    s->st.started_ms = pf_now_ms();
+    pf_proc_rec rec = {s->leader, pf_proc_starttime(s->leader, NULL), s->st.started_ms};
+    pf_error e;
+    if (pf_taskfs_write_proc(s->dir, PF_TASK_PID, &rec, &e) < 0) pf_logerr("%s", e.message);
+    ready("ok");
+    shim_supervise(s);
+    shim_kill_remains(s);
+    s->st.oom_killed = pf_cg_task_oom(&s->cg);
+    for (int i = 0; i < 100 && pf_cg_task_remove(&s->cg) < 0; i++) usleep(10000);
+    record_exit(s);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: paddleflow-shim <task dir>\n");
+        return 2;
+    }
+    static shim s; /* large (paths); static keeps it off the stack */
+    detach();
+    block_signals();
+    setup_fds(argv[1]);
+    if (!realpath(argv[1], s.dir)) {
+        ready("error %s: %s", argv[1], strerror(errno));
+        return 1;
+    }
+    s.self_pid = getpid();
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    pf_proc_rec me = {s.self_pid, pf_proc_starttime(s.self_pid, NULL), pf_now_ms()};
+    pf_error e;
+    int claimed = pf_taskfs_claim(s.dir, &me, &e);
+    if (claimed <= 0) {
+        if (claimed < 0) ready("error %s", e.message);
+        else ready("claimed");
+        return claimed < 0;
+    }
+    int rc;
+    if (load_spec(&s) < 0)
+        rc = finish_unstarted(&s, 127, 0);
+    else if (stop_pending(&s)) {
+        s.st.stop_requested = true;
+        snprintf(s.setup_error, sizeof s.setup_error, "stopped before it started");
+        rc = finish_unstarted(&s, 128 + SIGTERM, SIGTERM);
+    }
+    else
+        rc = run(&s);
+    json_decref(s.spec.root);
+    free(s.spec.env);
+    return rc;
+}

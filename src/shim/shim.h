@@ -1,0 +1,55 @@
+/* shim.h — paddleflow-shim's internal state, shared by its three files:
+ *   shim.c       main: daemonize, claim, load the spec, start, record the exit
+ *   child.c      the forked child: process group, cgroup, log, workdir, exec /bin/sh -c
+ *   supervise.c  the wait loop: reaping, stop (SIGTERM, grace timer, SIGKILL), killing
+ *                every remaining process of the task
+ * The shim is single-threaded; all signals it cares about arrive through a signalfd. */
+#ifndef PF_SHIM_H
+#define PF_SHIM_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "server/runtime/cgroup.h"
+#include "server/runtime/runtime.h"
+
+typedef struct shim_spec {
+    json_t *root;        /* owns the strings below */
+    const char *name;
+    const char *command;
+    const char *workdir;
+    const char **env;    /* NULL-terminated, malloc'd array of borrowed strings */
+    int64_t cpu_milli, mem_bytes;
+    pf_cg_env cg;
+} shim_spec;
+
+typedef struct shim {
+    char dir[PATH_MAX]; /* absolute task directory */
+    int self_pid;
+    shim_spec spec;
+    pf_cg_task cg;
+    pf_task_status st;    /* becomes exit.json */
+    int leader;           /* pid of /bin/sh, the process group leader; 0 before start */
+    bool leader_done;
+    int wstatus;          /* the leader's wait status */
+    int sfd, tfd;         /* signalfd, grace timerfd */
+    int64_t kill_at_ns;   /* monotonic deadline of the pending SIGKILL, 0 = none */
+    bool killed_by_timer; /* the grace period ran out */
+    char setup_error[200];
+} shim;
+
+/* child.c: forks the task. Returns the pid, or -1 (the reason in s->setup_error). Blocks
+ * until the child has exec'd or failed; a setup failure lands in s->setup_error too (the
+ * child then exits 127 and is reaped by the loop as usual). */
+int shim_spawn_task(shim *s);
+
+/* supervise.c */
+int shim_signals_open(shim *s);    /* signalfd + timerfd; the signals are already blocked */
+void shim_supervise(shim *s);      /* returns when the leader has exited */
+void shim_kill_remains(shim *s);   /* SIGKILL + reap until no process of the task is left */
+int shim_kill_all(shim *s, int sig); /* group + cgroup + descendants; returns how many live */
+int shim_grace_seconds(const shim *s);
+
+#endif
