@@ -1,1 +1,117 @@
-int main(void) { return 0; }
+/* main.c — paddleflow-server: configuration and wiring. Opens the store, loads the secret,
+ * seeds a new database, starts the job service (scheduler + runtime) and the HTTP front,
+ * then waits for SIGTERM/SIGINT and shuts down in reverse order. */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "server/config.h"
+#include "server/http/http.h"
+#include "server/service/auth.h"
+#include "server/service/seed.h"
+#include "server/service/jobs.h"
+#include "server/store/store.h"
+
+static int mkdirs(const char *path, mode_t mode)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(tmp, mode) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return mkdir(tmp, mode) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static void default_shim_path(pf_config *cfg)
+{
+    if (cfg->shim_path[0]) return;
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return;
+    self[n] = '\0';
+    snprintf(cfg->shim_path, sizeof cfg->shim_path, "%s/paddleflow-shim", dirname(self));
+}
+
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    pf_app app;
+    memset(&app, 0, sizeof app);
+    int rc = pf_config_load(&app.cfg, argc, argv, stdout, stderr);
+    if (rc != 0) return rc > 0 ? 0 : 2;
+    pf_log_set_level(pf_log_parse_level(app.cfg.log_level));
+    default_shim_path(&app.cfg);
+    raise_fd_limit();
+    signal(SIGPIPE, SIG_IGN);
+    if (sodium_init() < 0) {
+        pf_logerr("libsodium failed to initialise");
+        return 1;
+    }
+    umask(077); /* the database, the secret and logs are private to the server's user */
+    if (mkdirs(app.cfg.data_dir, 0700) != 0) {
+        pf_logerr("cannot create data directory %s: %s", app.cfg.data_dir, strerror(errno));
+        return 1;
+    }
+
+    pf_error e;
+    char db_path[4200];
+    snprintf(db_path, sizeof db_path, "%s/paddleflow.db", app.cfg.data_dir);
+    app.store = pf_store_open(db_path, &e);
+    if (!app.store) {
+        pf_logerr("%s", e.message);
+        return 1;
+    }
+    if (pf_auth_load_secret(&app, &e) != 0 || pf_seed(&app, &e) != 0 ||
+        pf_jobs_start(&app, &e) != 0) {
+        pf_logerr("%s", e.message);
+        pf_store_close(app.store);
+        return 1;
+    }
+
+    /* Block the shutdown signals in every thread; the main thread waits for them. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+    pf_http *http = pf_http_start(&app, app.cfg.host, app.cfg.port, (unsigned)app.cfg.http_threads, &e);
+    if (!http) {
+        pf_logerr("%s", e.message);
+        pf_jobs_stop(&app);
+        pf_store_close(app.store);
+        return 1;
+    }
+    pf_info("paddleflow-server %s listening on http://%s:%d%s (data dir %s)", PF_VERSION,
+            app.cfg.host, app.cfg.port, PF_API_PREFIX, app.cfg.data_dir);
+    pf_seed_warn_default_password(&app);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    pf_info("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    pf_http_stop(http);
+    pf_jobs_stop(&app);
+    pf_store_close(app.store);
+    pf_info("stopped");
+    return 0;
+}

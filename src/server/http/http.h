@@ -1,0 +1,67 @@
+/* http.h — the HTTP front: libmicrohttpd wiring, request/response types for handlers.
+ *
+ * Handlers only map HTTP <-> service: they read the request (path params, query, JSON
+ * body), call one service function and render its result or error. Everything under
+ * /api/paddleflow/v1 goes through: request id → body limit → auth (api.md §2.3) → router. */
+#ifndef PF_HTTP_HTTP_H
+#define PF_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/err.h"
+
+#define PF_API_PREFIX "/api/paddleflow/v1"
+#define PF_MAX_BODY (4u << 20)
+#define PF_MAX_PARAMS 4
+
+struct pf_app;
+
+typedef struct pf_req {
+    struct pf_app *app;
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *path; /* after PF_API_PREFIX */
+    const char *body; /* NUL-terminated, may be empty */
+    size_t body_len;
+    char request_id[64];
+    char user[64]; /* the authenticated caller */
+    bool is_root;
+    const char *params[PF_MAX_PARAMS]; /* {}-segments of the route, in order */
+    int nparams;
+} pf_req;
+
+typedef struct pf_resp {
+    int status;
+    char *body;                    /* owned; NULL = empty body */
+    struct MHD_Response *stream;   /* set instead of body for streamed responses */
+} pf_resp;
+
+/* Query parameter (decoded, first value wins), NULL when absent. */
+const char *pf_req_query(const pf_req *r, const char *key);
+/* Query parameter or def when absent. */
+const char *pf_req_query_or(const pf_req *r, const char *key, const char *def);
+/* The service-layer view of the caller. */
+#define PF_CALLER(r) {.name = (r)->user, .root = (r)->is_root}
+/* Parses the body as a JSON object (api.md §1.3). NULL + e on failure. New reference. */
+json_t *pf_req_json(const pf_req *r, pf_error *e);
+
+/* Renders v (stolen) with status 200. */
+void pf_resp_json(pf_resp *w, json_t *v);
+/* 200 with an empty body (api.md §1.5). */
+void pf_resp_empty(pf_resp *w);
+/* The error body {"requestID","code","message"} with the code's HTTP status. */
+void pf_resp_error(pf_resp *w, const pf_req *r, const pf_error *e);
+
+/* The usual ending of a handler: rc != 0 → the error; else ok (stolen) or an empty 200. */
+void pf_reply(const pf_req *r, pf_resp *w, int rc, json_t *ok, const pf_error *e);
+
+typedef struct pf_http pf_http;
+/* Starts listening (internal epoll thread pool). */
+pf_http *pf_http_start(struct pf_app *app, const char *host, int port, unsigned threads,
+                       pf_error *e);
+void pf_http_stop(pf_http *h);
+
+#endif

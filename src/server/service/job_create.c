@@ -1,0 +1,371 @@
+/* job_create.c — POST /job/{single,distributed,workflow}: the validation order and messages
+ * of api.md §3.2 (every failure is 400 JobCreateFailed), flavour resolution and static
+ * admission (§3.1, §7.3, D9, D13), filesystems (§6.6), then one durable insert. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/ids.h"
+#include "base/json.h"
+#include "base/resources.h"
+#include "base/timeutil.h"
+#include "model/job_request.h"
+#include "model/status.h"
+#include "server/sched/sched.h"
+#include "server/service/jobs.h"
+#include "server/service/jobs_internal.h"
+#include "server/service/users.h"
+#include "server/store/filesystems.h"
+#include "server/store/flavours.h"
+#include "server/store/jobs.h"
+#include "server/store/queues.h"
+#include "server/store/store.h"
+
+#define FAIL(...) pf_fail(e, "JobCreateFailed", __VA_ARGS__)
+
+static const char *sp_get(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(json_object_get(o, "schedulingPolicy"), k));
+}
+
+/* §3.1 flavour resolution. Replaces the member's flavour object by the resolved one
+ * {cpu, mem, scalarResources?, name} and fills res. */
+static int resolve_flavour(sqlite3 *db, json_t *holder, const char *key, pf_resources *res,
+                           pf_error *e)
+{
+    json_t *f = json_object_get(holder, key);
+    const char *name = json_string_value(json_object_get(f, "name"));
+    const char *cpu = json_string_value(json_object_get(f, "cpu"));
+    const char *mem = json_string_value(json_object_get(f, "mem"));
+    json_t *scalars = json_object_get(f, "scalarResources");
+    pf_flavour fl;
+    memset(&fl, 0, sizeof fl);
+    bool custom = !name || !*name || strcmp(name, "customFlavour") == 0;
+    if (!custom) {
+        int rc = pf_flavour_get(db, name, &fl, e);
+        if (rc < 0) return -1;
+        if (rc == 1) return FAIL("get flavour[%s] failed, err:record not found", name);
+        cpu = fl.cpu, mem = fl.mem, scalars = fl.scalar;
+    } else {
+        /* D9: only the missing one of cpu/mem takes its default */
+        if (!cpu || !*cpu) cpu = "1";
+        if (!mem || !*mem) mem = "1Gi";
+    }
+    json_t *out = json_object();
+    json_object_set_new(out, "cpu", json_string(cpu));
+    json_object_set_new(out, "mem", json_string(mem));
+    if (json_object_size(scalars)) json_object_set(out, "scalarResources", scalars);
+    json_object_set_new(out, "name", json_string(name ? name : ""));
+    int rc = pf_resources_from_flavour(cpu, mem, scalars, res, e);
+    json_decref(fl.scalar);
+    if (rc != 0) {
+        json_decref(out);
+        char msg[PF_ERR_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", e->message);
+        return FAIL("validate flavour[%s] failed, err: %s", name ? name : "", msg);
+    }
+    if (res->cpu <= 0 || res->memory <= 0 || pf_resources_has_negative(res)) {
+        json_decref(out);
+        if (res->cpu < 0 || res->memory < 0 || pf_resources_has_negative(res))
+            return FAIL("flavour[%s] resources cannot be negative", name ? name : "");
+        return FAIL("flavour[%s] cpu or memory is empty", name ? name : "");
+    }
+    json_object_set_new(holder, key, out);
+    return 0;
+}
+
+/* §3.2 step 7 for one member: limit flavour, flavour, × replicas. */
+static int member_resources(sqlite3 *db, json_t *m, pf_resources *total, pf_error *e)
+{
+    pf_resources req;
+    if (resolve_flavour(db, m, "flavour", &req, e) != 0) return -1;
+    const char *limit = json_string_value(json_object_get(json_object_get(m, "env"),
+                                                          "PF_JOB_LIMIT_FLAVOUR"));
+    if (limit && *limit && strcasecmp(limit, "NONE") != 0) {
+        json_t *lf = json_pack("{s:s}", "name", limit);
+        json_object_set_new(m, "limitFlavour", lf);
+        pf_resources lim;
+        if (resolve_flavour(db, m, "limitFlavour", &lim, e) != 0) return -1;
+        if (!pf_resources_less_equal(&req, &lim)) {
+            char a[PF_RESOURCES_TEXT_MAX], b[PF_RESOURCES_TEXT_MAX];
+            pf_resources_text(&req, a, sizeof a);
+            pf_resources_text(&lim, b, sizeof b);
+            return FAIL("request [%s] is greater than limit [%s]", a, b);
+        }
+    }
+    long long replicas = json_integer_value(json_object_get(m, "replicas"));
+    if (pf_resources_add(total, &req, replicas > 0 ? replicas : 0, e) != 0)
+        return FAIL("%s", e->message);
+    return 0;
+}
+
+static int admit_static(const pf_queue *q, const pf_resources *total, pf_error *e)
+{
+    if (getenv("PF_SKIP_RESOURCE_VALIDATE")) return 0;
+    if (strcmp(q->quota_type, "volcanoCapabilityQuota") == 0 && !pf_resources_has_positive(&q->max))
+        return 0;
+    if (pf_resources_is_zero(total) || pf_resources_less_equal(total, &q->max)) return 0;
+    char a[PF_RESOURCES_TEXT_MAX], b[PF_RESOURCES_TEXT_MAX];
+    pf_resources_text(total, a, sizeof a);
+    pf_resources_text(&q->max, b, sizeof b);
+    return FAIL("the flavour[%s] is larger than queue's [%s]", a, b);
+}
+
+/* Lexically cleans a path and tells whether it escapes its root via "..". */
+static bool path_escapes(const char *p)
+{
+    int depth = 0;
+    const char *s = p;
+    while (*s) {
+        while (*s == '/') s++;
+        const char *end = strchr(s, '/');
+        size_t n = end ? (size_t)(end - s) : strlen(s);
+        if (n == 2 && s[0] == '.' && s[1] == '.') {
+            if (--depth < 0) return true;
+        } else if (n && !(n == 1 && s[0] == '.')) {
+            depth++;
+        }
+        s += n;
+    }
+    return false;
+}
+
+/* §6.6: one fs entry. prefix distinguishes the main fs and extraFS in messages. */
+static int resolve_fs(sqlite3 *db, const char *user, json_t *fs, const char *prefix, pf_error *e)
+{
+    const char *name = json_string_value(json_object_get(fs, "name"));
+    if (!name || !*name) return 0;
+    const char *id = json_string_value(json_object_get(fs, "id"));
+    char idbuf[256];
+    if (!id || !*id) {
+        snprintf(idbuf, sizeof idbuf, "fs-%s-%s", user, name);
+        id = idbuf;
+    }
+    pf_fs f;
+    int rc = pf_fs_get(db, id, &f, e);
+    if (rc < 0) return -1;
+    if (rc == 1 || (strcmp(f.user, user) != 0 && strcmp(user, "root") != 0))
+        return FAIL("%sfind file system %s failed, err: record not found", prefix, name);
+    const char *mp = json_string_value(json_object_get(fs, "mountPath"));
+    char mpbuf[512];
+    if (!mp || !*mp) {
+        snprintf(mpbuf, sizeof mpbuf, "/home/paddleflow/storage/mnt/%s", f.id);
+        mp = mpbuf;
+    } else {
+        const char *t = mp;
+        while (*t == '/' || *t == '.') t++;
+        if (*t == '\0')
+            return FAIL("%smountPath cannot be '/' in fsName: %s fsID: %s, got %s", prefix, name,
+                        f.id, mp);
+    }
+    const char *sub = json_string_value(json_object_get(fs, "subPath"));
+    if (sub && (sub[0] == '/' || path_escapes(sub)))
+        return FAIL("%ssubPath %s must be a relative path inside file system %s", prefix, sub,
+                    name);
+    json_t *out = json_object();
+    json_object_set_new(out, "id", json_string(f.id));
+    json_object_set_new(out, "name", json_string(f.name));
+    json_object_set_new(out, "type", json_string(f.type));
+    json_object_set_new(out, "hostPath", json_string(f.host_path));
+    json_object_set_new(out, "mountPath", json_string(mp));
+    if (sub) json_object_set_new(out, "subPath", json_string(sub));
+    json_object_set(out, "readOnly", json_object_get(fs, "readOnly") ? json_object_get(fs, "readOnly")
+                                                                     : json_false());
+    json_object_update(fs, out);
+    json_decref(out);
+    return 0;
+}
+
+static int member_fs(sqlite3 *db, const char *user, json_t *m, pf_error *e)
+{
+    json_t *fs = json_object_get(m, "fs");
+    if (fs && resolve_fs(db, user, fs, "validateFileSystem failed, err: ", e)) return -1;
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(m, "extraFS"), i, x)
+    {
+        if (resolve_fs(db, user, x, "validate extraFileSystems failed, err: ", e)) return -1;
+    }
+    return 0;
+}
+
+static int member_queue(const json_t *m, const char *queue, pf_error *e)
+{
+    const char *mq = sp_get(m, "queue");
+    if (mq && *mq && strcmp(mq, queue) != 0)
+        return FAIL("schedulingPolicy.Queue should be the same, there are %s and %s", queue, mq);
+    return 0;
+}
+
+typedef struct {
+    pf_job_row row;
+} insert_arg;
+
+static int insert_job(sqlite3 *db, void *arg, pf_error *e)
+{
+    return pf_job_insert(db, &((insert_arg *)arg)->row, e);
+}
+
+/* Server-filled member keys (api.md §3.12 member object). */
+static void finish_member(json_t *m, const json_t *req, const pf_queue *q, const char *priority)
+{
+    json_t *sp = json_object_get(m, "schedulingPolicy");
+    (void)sp;
+    json_object_del(m, "schedulingPolicy");
+    json_object_set_new(m, "priority", json_string(priority));
+    json_object_set_new(m, "clusterID", json_string(q->cluster_name));
+    json_object_set_new(m, "queueID", json_string(q->id));
+    json_object_set_new(m, "queueName", json_string(q->name));
+    json_object_set(m, "labels", pf_json_or_null(json_object_get(req, "labels")));
+    json_object_set(m, "annotations", pf_json_or_null(json_object_get(req, "annotations")));
+    json_t *env = json_object_get(m, "env");
+    if (!env) {
+        env = json_object();
+        json_object_set_new(m, "env", env);
+    }
+    json_object_set_new(env, "PF_JOB_NAMESPACE", json_string(q->namespace_));
+}
+
+static int validate(pf_app *app, const pf_caller *c, const char *type, json_t *req, pf_queue *q,
+                    const char **mode, pf_error *e)
+{
+    sqlite3 *db = pf_store_reader(app->store);
+    if (pf_job_request_check_basics(req, type, e)) return -1;
+    const char *qname = sp_get(req, "queue");
+    if (!qname || !*qname) qname = "default-queue";
+    int rc = pf_queue_get(db, qname, q, e);
+    if (rc < 0) return -1;
+    if (rc == 1) return FAIL("get queue failed when creating job, err=record not found");
+    if (strcmp(q->status, "open") != 0)
+        return FAIL("queue[%s] status is %s, and only queue with open status can submit jobs",
+                    q->name, q->status);
+    if (!c->root && strcmp(q->name, "default-queue") != 0 &&
+        !pf_grants_has(app, c->name, "queue", q->name))
+        return FAIL("user %s has no grant for queue %s: ask root to run `paddleflow queue grant "
+                    "%s %s`, or use default-queue",
+                    c->name, q->name, c->name, q->name);
+    if (pf_job_request_priority(req, e)) return -1;
+    *mode = "";
+    if (strcmp(type, PF_JOB_WORKFLOW) == 0) return pf_jobs_check_workflow(req, e);
+
+    bool tpl = json_object_size(json_object_get(req, "extensionTemplate")) > 0;
+    pf_resources total;
+    pf_resources_init(&total);
+    json_t *members = json_object_get(req, "members");
+    size_t i;
+    json_t *m;
+    if (tpl && pf_job_request_check_members(req, type, mode, e)) return -1;
+    json_array_foreach(members, i, m)
+    {
+        if (member_resources(db, m, &total, e)) return -1;
+    }
+    if (admit_static(q, &total, e)) return -1;
+    if (!tpl) {
+        json_array_foreach(members, i, m)
+        {
+            if (member_fs(db, c->name, m, e) || member_queue(m, q->name, e)) return -1;
+        }
+        if (pf_job_request_check_members(req, type, mode, e)) return -1;
+    } else {
+        json_array_foreach(members, i, m)
+        {
+            if (member_queue(m, q->name, e) || member_fs(db, c->name, m, e)) return -1;
+        }
+    }
+    return 0;
+}
+
+/* The stored config: the job object's spec keys (§3.12) in order, members finished. */
+static json_t *build_config(const char *type, json_t *req, const pf_queue *q,
+                            const char *priority, const char *mode)
+{
+    json_t *cfg = json_object();
+    json_t *members = json_object_get(req, "members");
+    size_t i;
+    json_t *m;
+    json_array_foreach(members, i, m) finish_member(m, req, q, priority);
+    json_t *single = strcmp(type, PF_JOB_SINGLE) == 0 ? json_array_get(members, 0) : NULL;
+    json_object_set(cfg, "labels", pf_json_or_null(json_object_get(req, "labels")));
+    json_object_set(cfg, "annotations", pf_json_or_null(json_object_get(req, "annotations")));
+    json_t *empty_flavour = json_pack("{s:s, s:s, s:s}", "cpu", "", "mem", "", "name", "");
+    json_t *fl = single ? json_object_get(single, "flavour") : NULL;
+    json_object_set(cfg, "flavour", fl ? fl : empty_flavour);
+    json_t *lf = single ? json_object_get(single, "limitFlavour") : NULL;
+    json_object_set(cfg, "limitFlavour", lf ? lf : empty_flavour);
+    json_decref(empty_flavour);
+    json_t *fs = single ? json_object_get(single, "fs") : NULL;
+    json_object_set_new(cfg, "fs", fs ? json_incref(fs) : json_pack("{s:s, s:s}", "name", "", "type", ""));
+    json_object_set(cfg, "extraFS", pf_json_or_null(single ? json_object_get(single, "extraFS") : NULL));
+    json_object_set_new(cfg, "image", json_string(single ? json_string_value(json_object_get(single, "image")) ? json_string_value(json_object_get(single, "image")) : "" : ""));
+    json_t *env = NULL;
+    if (single) {
+        env = json_deep_copy(json_object_get(single, "env"));
+    } else if (strcmp(type, PF_JOB_DISTRIBUTED) == 0) {
+        env = json_object();
+        json_object_set_new(env, "PF_JOB_NAMESPACE", json_string(q->namespace_));
+    }
+    if (env) json_object_set_new(env, "PF_JOB_MODE", json_string(mode));
+    json_object_set_new(cfg, "env", env ? env : json_null());
+    const char *cmd = single ? json_string_value(json_object_get(single, "command")) : NULL;
+    json_object_set_new(cfg, "command", json_string(cmd ? cmd : ""));
+    json_object_set(cfg, "args", pf_json_or_null(single ? json_object_get(single, "args") : NULL));
+    json_t *port = single ? json_object_get(single, "port") : NULL;
+    json_object_set_new(cfg, "port", json_integer(port ? json_integer_value(port) : 0));
+    json_object_set(cfg, "extensionTemplate", pf_json_or_null(json_object_get(req, "extensionTemplate")));
+    if (strcmp(type, PF_JOB_WORKFLOW) != 0) {
+        json_object_set(cfg, "framework", json_object_get(req, "framework"));
+        json_object_set(cfg, "members", members);
+    }
+    return cfg;
+}
+
+int pf_jobs_create(pf_app *app, const pf_caller *c, const char *type, const char *body,
+                   size_t len, char id_out[64], pf_error *e)
+{
+    json_t *raw = pf_json_parse_object(body, len, e);
+    if (!raw) return -1;
+    json_t *req = pf_job_request_decode(raw, type, e);
+    json_decref(raw);
+    if (!req) return -1;
+    pf_queue q;
+    memset(&q, 0, sizeof q);
+    const char *mode = "";
+    int rc = validate(app, c, type, req, &q, &mode, e);
+    if (rc == 0) {
+        const char *priority = pf_priority_normalise(
+            json_string_value(json_object_get(json_object_get(req, "schedulingPolicy"), "priority")),
+            0);
+        insert_arg a;
+        memset(&a, 0, sizeof a);
+        pf_job_row *r = &a.row;
+        const char *id = json_string_value(json_object_get(req, "id"));
+        if (id && *id)
+            snprintf(r->id, sizeof r->id, "%s", id);
+        else
+            pf_job_id(r->id);
+        snprintf(r->user, sizeof r->user, "%s", c->name);
+        snprintf(r->queue, sizeof r->queue, "%s", q.name);
+        snprintf(r->queue_id, sizeof r->queue_id, "%s", q.id);
+        snprintf(r->type, sizeof r->type, "%s", type);
+        const char *fw = json_string_value(json_object_get(req, "framework"));
+        snprintf(r->framework, sizeof r->framework, "%s",
+                 strcmp(type, PF_JOB_WORKFLOW) == 0 ? "" : (fw ? fw : ""));
+        snprintf(r->status, sizeof r->status, "%s", PF_ST_INIT);
+        snprintf(r->priority, sizeof r->priority, "%s", priority);
+        const char *name = json_string_value(json_object_get(req, "name"));
+        r->name = strdup(name ? name : "");
+        r->message = strdup("");
+        r->config = build_config(type, req, &q, priority, mode);
+        r->created_at = pf_now_ms();
+        rc = pf_store_write(app->store, insert_job, &a, e);
+        if (rc == 0) {
+            snprintf(id_out, 64, "%s", r->id);
+            pf_jobs_on_created(app, r);
+        }
+        pf_job_row_clear(r);
+    }
+    pf_queue_clear(&q);
+    json_decref(req);
+    return rc;
+}

@@ -1,0 +1,726 @@
+/* jobs.c — the job manager: one thread that owns the lifecycle of every unfinished job.
+ *
+ * HTTP threads commit a change (create, stop, priority) and post an event; the runtime posts
+ * task exits. The manager drains all events at once, lets the scheduler admit what fits,
+ * starts the admitted jobs' tasks, and writes every resulting status change in ONE store
+ * transaction (each through the guarded pf_job_transition) — so a burst of 10,000 jobs costs
+ * a handful of commits, not 30,000. Nothing here polls: the thread sleeps on a condition
+ * variable until an event or a wake arrives.
+ *
+ * Recovery: at start every unfinished job is re-examined; tasks the runtime has already
+ * claimed are adopted (they kept running, or their exit was recorded by the supervisor),
+ * the rest are scheduled again. A task is never started twice: starts are idempotent in the
+ * runtime (claim file). */
+#include "server/service/jobs.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "base/resources.h"
+#include "base/timeutil.h"
+#include "model/status.h"
+#include "server/runtime/runtime.h"
+#include "server/sched/sched.h"
+#include "server/service/job_tasks.h"
+#include "server/service/jobs_internal.h"
+#include "server/store/queues.h"
+#include "server/store/store.h"
+
+typedef struct task_ent {
+    char name[256];
+    char role[16];
+    int index;
+    bool started, exited;
+    pf_task_status st;
+} task_ent;
+
+typedef struct job_ent {
+    pf_job_row row; /* owned copy (config used for planning) */
+    pf_resources need;
+    task_ent *tasks;
+    int ntasks;
+    bool admitted;   /* resources held, tasks started (or being started) */
+    bool stopping;   /* user stop: tasks are being killed */
+    bool finishing;  /* outcome decided (failed or completed), remaining tasks being stopped */
+    char outcome[16];
+    char message[512];
+    char wait_msg[320];
+    struct job_ent *next;
+} job_ent;
+
+typedef enum { EV_CREATED, EV_EXIT, EV_STOP, EV_PRIORITY } ev_kind;
+
+typedef struct event {
+    ev_kind kind;
+    char id[256]; /* job id, or task name for EV_EXIT */
+    char priority[16];
+    pf_task_status st;
+    pf_job_row row; /* EV_CREATED */
+    struct event *next;
+} event;
+
+#define NBUCKETS 4096
+
+struct pf_jobsvc {
+    pf_app *app;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stopping, woken;
+    event *head, *tail;
+    job_ent *jobs[NBUCKETS]; /* unfinished jobs by id (manager thread only) */
+};
+
+/* ---- events (any thread) ---- */
+
+static void post(struct pf_jobsvc *m, event *ev)
+{
+    pthread_mutex_lock(&m->mu);
+    if (m->tail)
+        m->tail->next = ev;
+    else
+        m->head = ev;
+    m->tail = ev;
+    pthread_cond_signal(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+}
+
+static event *new_event(ev_kind k, const char *id)
+{
+    event *ev = calloc(1, sizeof *ev);
+    if (!ev) abort();
+    ev->kind = k;
+    snprintf(ev->id, sizeof ev->id, "%s", id);
+    return ev;
+}
+
+static void copy_row(pf_job_row *dst, const pf_job_row *src)
+{
+    *dst = *src;
+    dst->name = strdup(src->name ? src->name : "");
+    dst->message = strdup(src->message ? src->message : "");
+    dst->config = json_deep_copy(src->config);
+}
+
+void pf_jobs_on_created(pf_app *app, const pf_job_row *row)
+{
+    event *ev = new_event(EV_CREATED, row->id);
+    copy_row(&ev->row, row);
+    post(app->jobs, ev);
+}
+
+void pf_jobs_on_priority(pf_app *app, const char *id, const char *priority)
+{
+    event *ev = new_event(EV_PRIORITY, id);
+    snprintf(ev->priority, sizeof ev->priority, "%s", priority);
+    post(app->jobs, ev);
+}
+
+void pf_jobs_on_stop(pf_app *app, const char *id)
+{
+    post(app->jobs, new_event(EV_STOP, id));
+}
+
+static void on_task_exit(void *ctx, const char *task, const pf_task_status *st)
+{
+    pf_app *app = ctx;
+    event *ev = new_event(EV_EXIT, task);
+    ev->st = *st;
+    post(app->jobs, ev);
+}
+
+static void wake(void *ctx)
+{
+    struct pf_jobsvc *m = ctx;
+    pthread_mutex_lock(&m->mu);
+    m->woken = true;
+    pthread_cond_signal(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+}
+
+/* ---- the job table (manager thread) ---- */
+
+static unsigned bucket(const char *id)
+{
+    unsigned h = 2166136261u;
+    for (; *id; id++) h = (h ^ (unsigned char)*id) * 16777619u;
+    return h % NBUCKETS;
+}
+
+static job_ent *find_job(struct pf_jobsvc *m, const char *id)
+{
+    for (job_ent *j = m->jobs[bucket(id)]; j; j = j->next)
+        if (strcmp(j->row.id, id) == 0) return j;
+    return NULL;
+}
+
+static void drop_job(struct pf_jobsvc *m, job_ent *j)
+{
+    job_ent **pp = &m->jobs[bucket(j->row.id)];
+    while (*pp && *pp != j) pp = &(*pp)->next;
+    if (*pp) *pp = j->next;
+    pf_job_row_clear(&j->row);
+    free(j->tasks);
+    free(j);
+}
+
+static job_ent *add_job(struct pf_jobsvc *m, pf_job_row *row /* stolen */)
+{
+    job_ent *j = calloc(1, sizeof *j);
+    if (!j) abort();
+    j->row = *row;
+    memset(row, 0, sizeof *row);
+    pf_job_need(j->row.config, &j->need);
+    json_t *members = json_object_get(j->row.config, "members");
+    size_t i;
+    json_t *mb;
+    json_array_foreach(members, i, mb) j->ntasks += (int)json_integer_value(json_object_get(mb, "replicas"));
+    j->tasks = calloc((size_t)j->ntasks + 1, sizeof *j->tasks);
+    int t = 0;
+    json_array_foreach(members, i, mb)
+    {
+        const char *role = json_string_value(json_object_get(mb, "role"));
+        int reps = (int)json_integer_value(json_object_get(mb, "replicas"));
+        for (int r = 0; r < reps; r++, t++) {
+            pf_task_name(j->row.id, role, r, j->tasks[t].name, sizeof j->tasks[t].name);
+            snprintf(j->tasks[t].role, sizeof j->tasks[t].role, "%s", role);
+            j->tasks[t].index = r;
+        }
+    }
+    unsigned b = bucket(j->row.id);
+    j->next = m->jobs[b];
+    m->jobs[b] = j;
+    return j;
+}
+
+void pf_task_name(const char *job_id, const char *role, int index, char *out, size_t len)
+{
+    snprintf(out, len, "%s-%s-%d", job_id, role, index);
+}
+
+/* The job a task belongs to: strip "-<index>" and "-<role>" from the right. */
+static job_ent *job_of_task(struct pf_jobsvc *m, const char *task, task_ent **te)
+{
+    char id[256];
+    snprintf(id, sizeof id, "%s", task);
+    for (int cut = 0; cut < 2; cut++) {
+        char *dash = strrchr(id, '-');
+        if (!dash) return NULL;
+        *dash = '\0';
+    }
+    job_ent *j = find_job(m, id);
+    for (int i = 0; j && i < j->ntasks; i++)
+        if (strcmp(j->tasks[i].name, task) == 0) {
+            *te = &j->tasks[i];
+            return j;
+        }
+    return NULL;
+}
+
+/* ---- the batch of writes one manager round makes ---- */
+
+typedef struct tx_item {
+    char id[64];
+    const char *status; /* NULL = only a task row / message */
+    char message[512];
+    char result[16];
+    /* a task row to write */
+    bool has_task;
+    int64_t job_pk;
+    char task[256], role[16], task_status[16];
+    int index;
+    json_t *info;
+} tx_item;
+
+typedef struct tx {
+    tx_item *v;
+    size_t n, cap;
+} tx;
+
+static tx_item *tx_add(tx *t, const char *id)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 64;
+        t->v = realloc(t->v, t->cap * sizeof *t->v);
+        if (!t->v) abort();
+    }
+    tx_item *it = &t->v[t->n++];
+    memset(it, 0, sizeof *it);
+    snprintf(it->id, sizeof it->id, "%s", id);
+    return it;
+}
+
+static int tx_apply(sqlite3 *db, void *arg, pf_error *e)
+{
+    tx *t = arg;
+    for (size_t i = 0; i < t->n; i++) {
+        tx_item *it = &t->v[i];
+        if (it->has_task && pf_task_put(db, it->task, it->id, it->job_pk, it->role, it->index,
+                                        it->task_status, it->info, e) != 0)
+            return -1;
+        if (it->status) {
+            pf_error te;
+            if (pf_job_transition(db, it->id, it->status, it->message, it->result, &te) != 0)
+                snprintf(it->result, sizeof it->result, "%s", ""); /* deleted meanwhile */
+        } else if (it->message[0]) {
+            pf_job_set_message(db, it->id, it->message, e);
+        }
+    }
+    return 0;
+}
+
+static void tx_commit(pf_app *app, tx *t)
+{
+    if (!t->n) return;
+    pf_error e;
+    if (pf_store_write(app->store, tx_apply, t, &e) != 0)
+        pf_logerr("job manager: writing %zu changes failed: %s", t->n, e.message);
+}
+
+static void tx_free(tx *t)
+{
+    for (size_t i = 0; i < t->n; i++) json_decref(t->v[i].info);
+    free(t->v);
+    memset(t, 0, sizeof *t);
+}
+
+static void transition(tx *t, const job_ent *j, const char *status, const char *message)
+{
+    tx_item *it = tx_add(t, j->row.id);
+    it->status = status;
+    snprintf(it->message, sizeof it->message, "%s", message);
+}
+
+/* The runtime view of a task (show's runtime / distributedRuntime entries). */
+static json_t *task_info(const task_ent *te)
+{
+    const char *base = strrchr(te->st.log_path, '/');
+    return json_pack("{s:i, s:b, s:b, s:i, s:i, s:I, s:I, s:s, s:s, s:s, s:b}", "pid", te->st.pid,
+                     "started", te->started, "exited", te->exited, "exitCode", te->st.exit_code,
+                     "signal", te->st.term_signal, "startedAt", (json_int_t)te->st.started_ms,
+                     "finishedAt", (json_int_t)te->st.finished_ms, "logName",
+                     base ? base + 1 : te->st.log_path, "logPath", te->st.log_path, "enforced",
+                     te->st.enforced, "oomKilled", te->st.oom_killed);
+}
+
+static const char *task_status_word(const job_ent *j, const task_ent *te)
+{
+    if (!te->exited) return te->started ? "running" : "pending";
+    if (te->st.exit_code == 0 && !te->st.term_signal) return "succeeded";
+    return (j->stopping || j->finishing) && te->st.stop_requested ? "terminated" : "failed";
+}
+
+static void task_row(tx *t, const job_ent *j, const task_ent *te)
+{
+    tx_item *it = tx_add(t, j->row.id);
+    it->has_task = true;
+    it->job_pk = j->row.pk;
+    snprintf(it->task, sizeof it->task, "%s", te->name);
+    snprintf(it->role, sizeof it->role, "%s", te->role);
+    snprintf(it->task_status, sizeof it->task_status, "%s", task_status_word(j, te));
+    it->index = te->index;
+    it->info = task_info(te);
+}
+
+/* ---- lifecycle decisions ---- */
+
+static void stop_tasks(pf_app *app, job_ent *j)
+{
+    for (int i = 0; i < j->ntasks; i++) {
+        if (!j->tasks[i].started || j->tasks[i].exited) continue;
+        pf_error e;
+        if (pf_runtime_stop(app->rt, j->tasks[i].name, app->cfg.stop_grace_seconds, &e) != 0)
+            pf_warn("stop task %s: %s", j->tasks[i].name, e.message);
+    }
+}
+
+static void describe_exit(const task_ent *te, char *out, size_t n)
+{
+    if (te->st.oom_killed)
+        snprintf(out, n, "job is failed, task %s was killed: out of memory", te->name);
+    else if (te->st.supervisor_lost)
+        snprintf(out, n, "job is failed, task %s was lost: %s", te->name, te->st.message);
+    else if (te->st.term_signal)
+        snprintf(out, n, "job is failed, task %s was killed by signal %d (%s)", te->name,
+                 te->st.term_signal, strsignal(te->st.term_signal));
+    else if (te->st.message[0] && te->st.exit_code)
+        snprintf(out, n, "job is failed, task %s exited with code %d: %s", te->name,
+                 te->st.exit_code, te->st.message);
+    else
+        snprintf(out, n, "job is failed, task %s exited with code %d", te->name, te->st.exit_code);
+}
+
+/* After a task exit: decide the job's outcome; true when the job has ended. */
+static bool evaluate(pf_app *app, tx *t, job_ent *j)
+{
+    bool all_exited = true, completers_ok = true, any_completer = false;
+    for (int i = 0; i < j->ntasks; i++) {
+        task_ent *te = &j->tasks[i];
+        if (!te->exited) all_exited = false;
+        bool ok = te->exited && te->st.exit_code == 0 && !te->st.term_signal;
+        if (te->exited && !ok && !j->stopping && !j->finishing) {
+            j->finishing = true;
+            snprintf(j->outcome, sizeof j->outcome, "%s", PF_ST_FAILED);
+            describe_exit(te, j->message, sizeof j->message);
+            stop_tasks(app, j);
+        }
+        if (pf_role_completes_job(j->row.framework, te->role)) {
+            any_completer = true;
+            if (!ok) completers_ok = false;
+        }
+    }
+    if (!j->stopping && !j->finishing && any_completer && completers_ok) {
+        j->finishing = true;
+        snprintf(j->outcome, sizeof j->outcome, "%s", PF_ST_SUCCEEDED);
+        snprintf(j->message, sizeof j->message, "job is succeeded");
+        stop_tasks(app, j); /* pservers/executors are done when the workers are */
+    }
+    if (!all_exited) return false;
+    if (j->stopping)
+        transition(t, j, PF_ST_TERMINATED, "job is terminated");
+    else if (j->finishing)
+        transition(t, j, j->outcome, j->message);
+    else
+        transition(t, j, PF_ST_SUCCEEDED, "job is succeeded");
+    return true;
+}
+
+static void start_job(pf_app *app, tx *t, job_ent *j)
+{
+    pf_task_plan *plans = NULL;
+    int n = 0;
+    pf_error e;
+    if (pf_job_plan_tasks(&j->row, &plans, &n, &e) != 0) {
+        for (int i = 0; i < j->ntasks; i++) {
+            j->tasks[i].exited = true;
+            j->tasks[i].st.exit_code = 127;
+            snprintf(j->tasks[i].st.message, sizeof j->tasks[i].st.message,
+                     "submit job failed: %s", e.message);
+        }
+        return;
+    }
+    transition(t, j, PF_ST_PENDING, "job is starting");
+    for (int i = 0; i < n && i < j->ntasks; i++) {
+        task_ent *te = &j->tasks[i];
+        pf_task_spec spec = {.job_id = j->row.id, .name = te->name, .role = te->role,
+                             .index = te->index, .command = plans[i].command,
+                             .env = (const char *const *)plans[i].env, .workdir = plans[i].workdir,
+                             .cpu_milli = plans[i].cpu_milli, .mem_bytes = plans[i].mem_bytes};
+        if (pf_runtime_start(app->rt, &spec, &te->st, &e) != 0) {
+            /* nothing runs for this task: record it as a failed start */
+            te->exited = true;
+            te->st.exit_code = 127;
+            snprintf(te->st.message, sizeof te->st.message, "%s", e.message);
+        } else {
+            te->started = true;
+            if (te->st.exited) te->started = true; /* setup failure: its exit event follows */
+        }
+        task_row(t, j, te);
+    }
+    pf_job_plans_free(plans, n);
+    transition(t, j, PF_ST_RUNNING, "job is running");
+}
+
+/* ---- the manager thread ---- */
+
+static void queue_info(void *ctx, const char *name, pf_sched_queue *out)
+{
+    pf_app *app = ctx;
+    pf_queue q;
+    memset(&q, 0, sizeof q);
+    pf_error e;
+    if (pf_queue_get(pf_store_reader(app->store), name, &q, &e) != 0) return;
+    out->found = true;
+    snprintf(out->status, sizeof out->status, "%s", q.status);
+    out->open = strcmp(q.status, "open") == 0;
+    out->max = q.max;
+    out->unlimited = strcmp(q.quota_type, "volcanoCapabilityQuota") == 0 &&
+                     !pf_resources_has_positive(&q.max);
+    pf_queue_clear(&q);
+}
+
+static void handle_event(pf_app *app, tx *t, event *ev)
+{
+    struct pf_jobsvc *m = app->jobs;
+    job_ent *j;
+    task_ent *te = NULL;
+    switch (ev->kind) {
+    case EV_CREATED:
+        if (find_job(m, ev->row.id)) break;
+        j = add_job(m, &ev->row);
+        if (j->ntasks == 0) { /* nothing this runtime can run: say so, stay in init */
+            tx_item *it = tx_add(t, j->row.id);
+            snprintf(it->message, sizeof it->message, "%s",
+                     strcmp(j->row.type, "workflow") == 0
+                         ? "workflow jobs are accepted and validated, but this server cannot run "
+                           "them yet; the job waits in init"
+                         : "this job has no members to run on the local runtime (an "
+                           "extensionTemplate-only job needs a Kubernetes cluster); it waits "
+                           "in init");
+            drop_job(m, j);
+            break;
+        }
+        pf_sched_submit(app->sched, j->row.id, j->row.queue, j->row.priority, j->row.pk, &j->need);
+        break;
+    case EV_PRIORITY:
+        pf_sched_set_priority(app->sched, ev->id, ev->priority);
+        j = find_job(m, ev->id);
+        if (j) snprintf(j->row.priority, sizeof j->row.priority, "%s", ev->priority);
+        break;
+    case EV_STOP:
+        j = find_job(m, ev->id);
+        if (!j) break;
+        j->stopping = true;
+        if (pf_sched_cancel(app->sched, j->row.id) || !j->admitted) {
+            transition(t, j, PF_ST_TERMINATED, "job is terminated");
+            drop_job(m, j);
+        } else {
+            stop_tasks(app, j);
+            if (evaluate(app, t, j)) {
+                pf_sched_release(app->sched, j->row.id);
+                drop_job(m, j);
+            }
+        }
+        break;
+    case EV_EXIT:
+        j = job_of_task(m, ev->id, &te);
+        if (!j || te->exited) break;
+        te->exited = true;
+        te->started = true;
+        te->st = ev->st;
+        task_row(t, j, te);
+        if (evaluate(app, t, j)) {
+            pf_sched_release(app->sched, j->row.id);
+            drop_job(m, j);
+        }
+        break;
+    }
+}
+
+static void schedule(pf_app *app, tx *t)
+{
+    struct pf_jobsvc *m = app->jobs;
+    pf_sched_pick_result *res;
+    int n;
+    pf_sched_pick(app->sched, queue_info, app, &res, &n);
+    for (int i = 0; i < n; i++) {
+        job_ent *j = find_job(m, res[i].id);
+        if (!j) {
+            if (res[i].admitted) pf_sched_release(app->sched, res[i].id);
+            continue;
+        }
+        if (res[i].admitted) {
+            j->admitted = true;
+            start_job(app, t, j);
+            bool early_exit = j->finishing;
+            for (int k = 0; k < j->ntasks; k++) early_exit |= j->tasks[k].exited;
+            if (early_exit && evaluate(app, t, j)) { /* a task could not even start */
+                pf_sched_release(app->sched, j->row.id);
+                drop_job(m, j);
+            }
+        } else if (strcmp(j->wait_msg, res[i].message) != 0) {
+            snprintf(j->wait_msg, sizeof j->wait_msg, "%s", res[i].message);
+            transition(t, j, PF_ST_PENDING, res[i].message);
+        }
+    }
+    free(res);
+}
+
+/* Jobs whose transition did not land as wanted (stopped or deleted meanwhile). */
+static void reconcile(pf_app *app, tx *t)
+{
+    struct pf_jobsvc *m = app->jobs;
+    for (size_t i = 0; i < t->n; i++) {
+        tx_item *it = &t->v[i];
+        if (!it->status || strcmp(it->status, PF_ST_RUNNING) != 0) continue;
+        if (strcmp(it->result, PF_ST_RUNNING) == 0) continue;
+        job_ent *j = find_job(m, it->id);
+        if (j && !j->stopping) {
+            j->stopping = true; /* stopped (or deleted) while starting: take it down */
+            stop_tasks(app, j);
+        }
+    }
+}
+
+static void *manager_main(void *arg)
+{
+    pf_app *app = arg;
+    struct pf_jobsvc *m = app->jobs;
+    for (;;) {
+        pthread_mutex_lock(&m->mu);
+        while (!m->head && !m->woken && !m->stopping) pthread_cond_wait(&m->cv, &m->mu);
+        if (m->stopping) {
+            pthread_mutex_unlock(&m->mu);
+            break;
+        }
+        event *evs = m->head;
+        m->head = m->tail = NULL;
+        m->woken = false;
+        pthread_mutex_unlock(&m->mu);
+
+        tx t = {0};
+        while (evs) {
+            event *next = evs->next;
+            handle_event(app, &t, evs);
+            pf_job_row_clear(&evs->row);
+            free(evs);
+            evs = next;
+        }
+        schedule(app, &t);
+        tx_commit(app, &t);
+        reconcile(app, &t);
+        tx_free(&t);
+    }
+    return NULL;
+}
+
+/* ---- start-up, recovery, shutdown ---- */
+
+static void detect_capacity(const pf_config *cfg, pf_resources *cap)
+{
+    pf_error e;
+    pf_resources_init(cap);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    cap->cpu = cfg->capacity_cpu_milli > 0 ? cfg->capacity_cpu_milli : (int64_t)cores * 1000;
+    cap->memory = cfg->capacity_mem_bytes > 0 ? cfg->capacity_mem_bytes : (int64_t)pages * psz;
+    int64_t gpus = cfg->capacity_gpu;
+    if (gpus < 0) {
+        gpus = 0;
+        char path[32];
+        for (int i = 0; i < 64; i++) {
+            snprintf(path, sizeof path, "/dev/nvidia%d", i);
+            if (access(path, F_OK) == 0) gpus++;
+        }
+    }
+    if (gpus > 0) pf_resources_set(cap, "nvidia.com/gpu", gpus, &e);
+}
+
+static void recover(pf_app *app)
+{
+    struct pf_jobsvc *m = app->jobs;
+    pf_job_row *rows;
+    int n;
+    pf_error e;
+    if (pf_job_list_unfinished(pf_store_reader(app->store), &rows, &n, &e) != 0) {
+        pf_logerr("recovery: %s", e.message);
+        return;
+    }
+    tx t = {0};
+    int adopted = 0, queued = 0;
+    for (int i = 0; i < n; i++) {
+        job_ent *j = add_job(m, &rows[i]);
+        bool claimed = false;
+        for (int k = 0; k < j->ntasks; k++) {
+            task_ent *te = &j->tasks[k];
+            if (pf_runtime_adopt(app->rt, te->name, &te->st, &e) == 0) {
+                te->started = claimed = true;
+            }
+        }
+        bool terminating = strcmp(j->row.status, PF_ST_TERMINATING) == 0;
+        if (claimed) {
+            adopted++;
+            j->admitted = true;
+            j->stopping = terminating;
+            pf_sched_hold(app->sched, j->row.id, j->row.queue, &j->need);
+            /* tasks of an admitted job that were not started before the crash start now */
+            pf_task_plan *plans = NULL;
+            int np = 0;
+            bool missing = false;
+            for (int k = 0; k < j->ntasks; k++) missing |= !j->tasks[k].started;
+            if (missing && !terminating && pf_job_plan_tasks(&j->row, &plans, &np, &e) == 0) {
+                for (int k = 0; k < j->ntasks && k < np; k++) {
+                    task_ent *te = &j->tasks[k];
+                    if (te->started) continue;
+                    pf_task_spec spec = {.job_id = j->row.id, .name = te->name, .role = te->role,
+                                         .index = te->index, .command = plans[k].command,
+                                         .env = (const char *const *)plans[k].env,
+                                         .workdir = plans[k].workdir,
+                                         .cpu_milli = plans[k].cpu_milli,
+                                         .mem_bytes = plans[k].mem_bytes};
+                    te->started = pf_runtime_start(app->rt, &spec, &te->st, &e) == 0;
+                }
+                pf_job_plans_free(plans, np);
+            }
+            if (strcmp(j->row.status, PF_ST_RUNNING) != 0 && !terminating)
+                transition(&t, j, PF_ST_RUNNING, "job is running");
+            if (terminating) stop_tasks(app, j);
+        } else if (terminating) {
+            transition(&t, j, PF_ST_TERMINATED, "job is terminated");
+            drop_job(m, j);
+        } else if (j->ntasks == 0) {
+            drop_job(m, j); /* waits in init (see EV_CREATED) */
+        } else {
+            queued++;
+            pf_sched_submit(app->sched, j->row.id, j->row.queue, j->row.priority, j->row.pk,
+                            &j->need);
+        }
+    }
+    free(rows);
+    tx_commit(app, &t);
+    tx_free(&t);
+    if (n) pf_info("recovery: %d unfinished jobs, %d re-adopted, %d scheduled again", n, adopted, queued);
+}
+
+int pf_jobs_start(pf_app *app, pf_error *e)
+{
+    struct pf_jobsvc *m = calloc(1, sizeof *m);
+    if (!m) return pf_fail(e, "InternalError", "out of memory");
+    m->app = app;
+    pthread_mutex_init(&m->mu, NULL);
+    pthread_cond_init(&m->cv, NULL);
+    app->jobs = m;
+    char root[4200];
+    snprintf(root, sizeof root, "%s/tasks", app->cfg.data_dir);
+    app->rt = pf_local_runtime_new(root, app->cfg.shim_path, on_task_exit, app, e);
+    if (!app->rt) {
+        free(m);
+        app->jobs = NULL;
+        return -1;
+    }
+    pf_resources cap;
+    detect_capacity(&app->cfg, &cap);
+    app->sched = pf_sched_new(&cap);
+    pf_sched_set_waker(app->sched, wake, m);
+    char cpu[PF_QUANTITY_STR], mem[PF_QUANTITY_STR];
+    pf_quantity_format_cpu(cap.cpu, cpu);
+    pf_quantity_format_mem(cap.memory, mem);
+    pf_info("local runtime: %s; machine capacity for admission: cpu %s, memory %s",
+            pf_runtime_cgroup_mode(app->rt), cpu, mem);
+    recover(app);
+    pthread_create(&m->thread, NULL, manager_main, app);
+    wake(m);
+    return 0;
+}
+
+void pf_jobs_stop(pf_app *app)
+{
+    struct pf_jobsvc *m = app->jobs;
+    if (!m) return;
+    pthread_mutex_lock(&m->mu);
+    m->stopping = true;
+    pthread_cond_signal(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+    pthread_join(m->thread, NULL);
+    pf_runtime_free(app->rt); /* tasks keep running: a restarted server adopts them */
+    app->rt = NULL;
+    for (event *ev = m->head; ev;) {
+        event *next = ev->next;
+        pf_job_row_clear(&ev->row);
+        free(ev);
+        ev = next;
+    }
+    for (int b = 0; b < NBUCKETS; b++)
+        while (m->jobs[b]) drop_job(m, m->jobs[b]);
+    pf_sched_free(app->sched);
+    app->sched = NULL;
+    pthread_mutex_destroy(&m->mu);
+    pthread_cond_destroy(&m->cv);
+    free(m);
+    app->jobs = NULL;
+}

@@ -1,0 +1,399 @@
+/* jobs.c — SQL for jobs, labels and tasks. List queries use the partial indexes of
+ * schema.c, which is why every query spells "deleted_at = 0". */
+#include "server/store/jobs.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/json.h"
+#include "base/timeutil.h"
+#include "model/status.h"
+#include "server/store/store.h"
+
+#define JOB_COLS                                                                                  \
+    "pk, id, user_name, queue_name, queue_id, type, framework, status, priority, name, message, " \
+    "config, created_at, updated_at, activated_at, finished_at"
+
+void pf_job_row_clear(pf_job_row *r)
+{
+    free(r->name);
+    free(r->message);
+    json_decref(r->config);
+    memset(r, 0, sizeof *r);
+}
+
+static void copy(char *dst, size_t n, const char *src)
+{
+    snprintf(dst, n, "%s", src);
+}
+
+static void read_row(sqlite3_stmt *st, pf_job_row *r)
+{
+    memset(r, 0, sizeof *r);
+    r->pk = sqlite3_column_int64(st, 0);
+    copy(r->id, sizeof r->id, pf_col_text(st, 1));
+    copy(r->user, sizeof r->user, pf_col_text(st, 2));
+    copy(r->queue, sizeof r->queue, pf_col_text(st, 3));
+    copy(r->queue_id, sizeof r->queue_id, pf_col_text(st, 4));
+    copy(r->type, sizeof r->type, pf_col_text(st, 5));
+    copy(r->framework, sizeof r->framework, pf_col_text(st, 6));
+    copy(r->status, sizeof r->status, pf_col_text(st, 7));
+    copy(r->priority, sizeof r->priority, pf_col_text(st, 8));
+    r->name = strdup(pf_col_text(st, 9));
+    r->message = strdup(pf_col_text(st, 10));
+    r->config = json_loads(pf_col_text(st, 11), 0, NULL);
+    if (!r->config) r->config = json_object();
+    r->created_at = sqlite3_column_int64(st, 12);
+    r->updated_at = sqlite3_column_int64(st, 13);
+    r->activated_at = sqlite3_column_int64(st, 14);
+    r->finished_at = sqlite3_column_int64(st, 15);
+}
+
+static int write_labels(sqlite3 *db, int64_t pk, const json_t *labels, pf_error *e)
+{
+    sqlite3_stmt *del = pf_stmt(db, "DELETE FROM job_label WHERE job_pk = ?1");
+    sqlite3_stmt *ins =
+        pf_stmt(db, "INSERT OR REPLACE INTO job_label(job_pk, key, value) VALUES (?1, ?2, ?3)");
+    if (!del || !ins) return pf_store_fail(db, e, "labels");
+    sqlite3_bind_int64(del, 1, pk);
+    int rc = sqlite3_step(del);
+    pf_stmt_done(del);
+    if (rc != SQLITE_DONE) return pf_store_fail(db, e, "labels");
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)labels, k, v)
+    {
+        sqlite3_bind_int64(ins, 1, pk);
+        pf_bind_text(ins, 2, k);
+        pf_bind_text(ins, 3, json_string_value(v));
+        rc = sqlite3_step(ins);
+        pf_stmt_done(ins);
+        if (rc != SQLITE_DONE) return pf_store_fail(db, e, "labels");
+    }
+    return 0;
+}
+
+int pf_job_insert(sqlite3 *db, pf_job_row *r, pf_error *e)
+{
+    sqlite3_stmt *st = pf_stmt(
+        db, "INSERT INTO job(id, user_name, queue_name, queue_id, type, framework, status, "
+            "priority, name, message, config, created_at, updated_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)");
+    if (!st) return pf_store_fail(db, e, "insert job");
+    char *config = pf_json_dump(r->config);
+    pf_bind_text(st, 1, r->id);
+    pf_bind_text(st, 2, r->user);
+    pf_bind_text(st, 3, r->queue);
+    pf_bind_text(st, 4, r->queue_id);
+    pf_bind_text(st, 5, r->type);
+    pf_bind_text(st, 6, r->framework);
+    pf_bind_text(st, 7, r->status);
+    pf_bind_text(st, 8, r->priority);
+    pf_bind_text(st, 9, r->name);
+    pf_bind_text(st, 10, r->message);
+    sqlite3_bind_text(st, 11, config, -1, free);
+    sqlite3_bind_int64(st, 12, r->created_at);
+    int rc = sqlite3_step(st);
+    pf_stmt_done(st);
+    if (rc == SQLITE_CONSTRAINT)
+        return pf_fail(e, "JobCreateFailed",
+                       "create job[%s] in database failed, err: job id %s already exists",
+                       r->name ? r->name : "", r->id);
+    if (rc != SQLITE_DONE) return pf_store_fail(db, e, "insert job");
+    r->pk = sqlite3_last_insert_rowid(db);
+    json_t *labels = json_object_get(r->config, "labels");
+    return json_is_object(labels) ? write_labels(db, r->pk, labels, e) : 0;
+}
+
+int pf_job_get(sqlite3 *db, const char *id, pf_job_row *out, pf_error *e)
+{
+    sqlite3_stmt *st =
+        pf_stmt(db, "SELECT " JOB_COLS " FROM job WHERE id = ?1 AND deleted_at = 0");
+    if (!st) return pf_store_fail(db, e, "get job");
+    pf_bind_text(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) read_row(st, out);
+    pf_stmt_done(st);
+    if (rc == SQLITE_ROW) return 0;
+    return rc == SQLITE_DONE ? 1 : pf_store_fail(db, e, "get job");
+}
+
+/* The list SQL for each combination of the fixed filters, built once: its address is the
+ * statement-cache key, so each shape is prepared once per thread. */
+enum { F_USER = 1, F_STATUS = 2, F_QUEUE = 4, F_UPDATED = 8, F_STARTED = 16, F_BEFORE = 32 };
+static char *g_list_sql[64];
+static pthread_once_t g_list_once = PTHREAD_ONCE_INIT;
+
+static void build_list_sql(void)
+{
+    for (int m = 0; m < 64; m++) {
+        pf_buf b = PF_BUF_INIT;
+        pf_buf_puts(&b, "SELECT " JOB_COLS " FROM job WHERE deleted_at = 0");
+        if (m & F_USER) pf_buf_puts(&b, " AND user_name = ?1");
+        if (m & F_STATUS) pf_buf_puts(&b, " AND status = ?2");
+        if (m & F_QUEUE) pf_buf_puts(&b, " AND queue_name = ?3");
+        if (m & F_UPDATED) pf_buf_puts(&b, " AND updated_at >= ?4");
+        if (m & F_STARTED) pf_buf_puts(&b, " AND activated_at > 0 AND activated_at >= ?5");
+        if (m & F_BEFORE) pf_buf_puts(&b, " AND pk < ?6");
+        pf_buf_puts(&b, " ORDER BY pk DESC LIMIT ?7");
+        g_list_sql[m] = pf_buf_steal(&b);
+    }
+}
+
+static int labels_clause(pf_buf *sql, const json_t *labels)
+{
+    int n = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)labels, k, v)
+    {
+        pf_buf_printf(sql,
+                      " AND pk IN (SELECT job_pk FROM job_label WHERE key = ?%d AND value = ?%d)",
+                      8 + 2 * n, 9 + 2 * n);
+        n++;
+    }
+    return n;
+}
+
+int pf_job_list(sqlite3 *db, const pf_job_filter *f, pf_job_row **out, int *n, pf_error *e)
+{
+    pthread_once(&g_list_once, build_list_sql);
+    int m = (f->user ? F_USER : 0) | (f->status ? F_STATUS : 0) | (f->queue ? F_QUEUE : 0) |
+            (f->updated_since_ms ? F_UPDATED : 0) | (f->started_since_ms ? F_STARTED : 0) |
+            (f->before_pk ? F_BEFORE : 0);
+    bool has_labels = f->labels && json_object_size(f->labels) > 0;
+    sqlite3_stmt *st = NULL;
+    if (has_labels) {
+        /* label filters vary in count: prepared per call (rare, and still indexed) */
+        pf_buf sql = PF_BUF_INIT;
+        const char *base = g_list_sql[m];
+        const char *order = strstr(base, " ORDER BY");
+        pf_buf_append(&sql, base, (size_t)(order - base));
+        labels_clause(&sql, f->labels);
+        pf_buf_puts(&sql, order);
+        int rc = sqlite3_prepare_v2(db, sql.data, -1, &st, NULL);
+        pf_buf_free(&sql);
+        if (rc != SQLITE_OK) return pf_store_fail(db, e, "list jobs");
+        int i = 0;
+        const char *k;
+        json_t *v;
+        json_object_foreach(f->labels, k, v)
+        {
+            pf_bind_text(st, 8 + 2 * i, k);
+            pf_bind_text(st, 9 + 2 * i, json_string_value(v));
+            i++;
+        }
+    } else {
+        st = pf_stmt(db, g_list_sql[m]);
+        if (!st) return pf_store_fail(db, e, "list jobs");
+    }
+    if (f->user) pf_bind_text(st, 1, f->user);
+    if (f->status) pf_bind_text(st, 2, f->status);
+    if (f->queue) pf_bind_text(st, 3, f->queue);
+    if (f->updated_since_ms) sqlite3_bind_int64(st, 4, f->updated_since_ms);
+    if (f->started_since_ms) sqlite3_bind_int64(st, 5, f->started_since_ms);
+    if (f->before_pk) sqlite3_bind_int64(st, 6, f->before_pk);
+    sqlite3_bind_int(st, 7, f->limit);
+    *out = calloc((size_t)f->limit + 1, sizeof **out);
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < f->limit) read_row(st, &(*out)[(*n)++]);
+    if (has_labels)
+        sqlite3_finalize(st);
+    else
+        pf_stmt_done(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        for (int i = 0; i < *n; i++) pf_job_row_clear(&(*out)[i]);
+        free(*out);
+        *out = NULL;
+        return pf_store_fail(db, e, "list jobs");
+    }
+    return 0;
+}
+
+int pf_job_list_unfinished(sqlite3 *db, pf_job_row **out, int *n, pf_error *e)
+{
+    sqlite3_stmt *st = pf_stmt(
+        db, "SELECT " JOB_COLS " FROM job WHERE deleted_at = 0 AND status IN ('init', "
+            "'pending', 'running', 'terminating', 'preempting') ORDER BY pk");
+    if (!st) return pf_store_fail(db, e, "list unfinished jobs");
+    size_t cap = 64;
+    *out = calloc(cap, sizeof **out);
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((size_t)*n == cap) {
+            cap *= 2;
+            *out = realloc(*out, cap * sizeof **out);
+        }
+        read_row(st, &(*out)[(*n)++]);
+    }
+    pf_stmt_done(st);
+    return rc == SQLITE_DONE ? 0 : pf_store_fail(db, e, "list unfinished jobs");
+}
+
+int pf_job_transition(sqlite3 *db, const char *id, const char *status, const char *message,
+                      char out_status[16], pf_error *e)
+{
+    sqlite3_stmt *get =
+        pf_stmt(db, "SELECT status, activated_at FROM job WHERE id = ?1 AND deleted_at = 0");
+    if (!get) return pf_store_fail(db, e, "transition");
+    pf_bind_text(get, 1, id);
+    int rc = sqlite3_step(get);
+    char prev[16] = "";
+    int64_t activated = 0;
+    if (rc == SQLITE_ROW) {
+        copy(prev, sizeof prev, pf_col_text(get, 0));
+        activated = sqlite3_column_int64(get, 1);
+    }
+    pf_stmt_done(get);
+    if (rc == SQLITE_DONE) return pf_fail(e, "JobNotFound", "job %s not found", id);
+    if (rc != SQLITE_ROW) return pf_store_fail(db, e, "transition");
+    const char *to = status, *msg = message;
+    if (!pf_status_guard(prev, status, &to, &msg)) {
+        copy(out_status, 16, prev);
+        return 0;
+    }
+    int64_t now = pf_now_ms();
+    sqlite3_stmt *up = pf_stmt(db, "UPDATE job SET status = ?2, message = ?3, updated_at = ?4, "
+                                   "activated_at = ?5, finished_at = CASE WHEN ?6 THEN ?4 "
+                                   "ELSE finished_at END WHERE id = ?1 AND deleted_at = 0");
+    if (!up) return pf_store_fail(db, e, "transition");
+    pf_bind_text(up, 1, id);
+    pf_bind_text(up, 2, to);
+    pf_bind_text(up, 3, msg);
+    sqlite3_bind_int64(up, 4, now);
+    sqlite3_bind_int64(up, 5, !activated && strcmp(to, PF_ST_RUNNING) == 0 ? now : activated);
+    sqlite3_bind_int(up, 6, pf_status_is_final(to));
+    rc = sqlite3_step(up);
+    pf_stmt_done(up);
+    if (rc != SQLITE_DONE) return pf_store_fail(db, e, "transition");
+    copy(out_status, 16, to);
+    return 0;
+}
+
+int pf_job_update_spec(sqlite3 *db, int64_t pk, const char *priority, json_t *config,
+                       pf_error *e)
+{
+    sqlite3_stmt *st = pf_stmt(db, "UPDATE job SET priority = ?2, config = ?3, updated_at = ?4 "
+                                   "WHERE pk = ?1 AND deleted_at = 0");
+    if (!st) return pf_store_fail(db, e, "update job");
+    sqlite3_bind_int64(st, 1, pk);
+    pf_bind_text(st, 2, priority);
+    sqlite3_bind_text(st, 3, pf_json_dump(config), -1, free);
+    sqlite3_bind_int64(st, 4, pf_now_ms());
+    int rc = sqlite3_step(st);
+    pf_stmt_done(st);
+    if (rc != SQLITE_DONE) return pf_store_fail(db, e, "update job");
+    json_t *labels = json_object_get(config, "labels");
+    json_t *empty = json_object();
+    rc = write_labels(db, pk, json_is_object(labels) ? labels : empty, e);
+    json_decref(empty);
+    return rc;
+}
+
+int pf_job_set_message(sqlite3 *db, const char *id, const char *message, pf_error *e)
+{
+    sqlite3_stmt *st =
+        pf_stmt(db, "UPDATE job SET message = ?2 WHERE id = ?1 AND deleted_at = 0");
+    if (!st) return pf_store_fail(db, e, "set message");
+    pf_bind_text(st, 1, id);
+    pf_bind_text(st, 2, message);
+    int rc = sqlite3_step(st);
+    pf_stmt_done(st);
+    return rc == SQLITE_DONE ? 0 : pf_store_fail(db, e, "set message");
+}
+
+int pf_job_soft_delete(sqlite3 *db, int64_t pk, pf_error *e)
+{
+    sqlite3_stmt *st = pf_stmt(db, "UPDATE job SET deleted_at = ?2 WHERE pk = ?1");
+    sqlite3_stmt *lb = pf_stmt(db, "DELETE FROM job_label WHERE job_pk = ?1");
+    if (!st || !lb) return pf_store_fail(db, e, "delete job");
+    sqlite3_bind_int64(st, 1, pk);
+    sqlite3_bind_int64(st, 2, pf_now_ms());
+    sqlite3_bind_int64(lb, 1, pk);
+    int rc = sqlite3_step(st), rc2 = sqlite3_step(lb);
+    pf_stmt_done(st);
+    pf_stmt_done(lb);
+    return rc == SQLITE_DONE && rc2 == SQLITE_DONE ? 0 : pf_store_fail(db, e, "delete job");
+}
+
+int pf_job_list_deleted_before(sqlite3 *db, int64_t before_ms, char ***ids, int *n, pf_error *e)
+{
+    sqlite3_stmt *st = pf_stmt(db, "SELECT id FROM job WHERE deleted_at != 0 AND deleted_at < ?1 "
+                                   "LIMIT 1000");
+    if (!st) return pf_store_fail(db, e, "list deleted");
+    sqlite3_bind_int64(st, 1, before_ms);
+    *ids = calloc(1001, sizeof **ids);
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) (*ids)[(*n)++] = strdup(pf_col_text(st, 0));
+    pf_stmt_done(st);
+    return rc == SQLITE_DONE ? 0 : pf_store_fail(db, e, "list deleted");
+}
+
+int pf_job_purge(sqlite3 *db, const char *id, pf_error *e)
+{
+    sqlite3_stmt *t = pf_stmt(db, "DELETE FROM job_task WHERE job_pk IN (SELECT pk FROM job "
+                                  "WHERE id = ?1 AND deleted_at != 0)");
+    sqlite3_stmt *j = pf_stmt(db, "DELETE FROM job WHERE id = ?1 AND deleted_at != 0");
+    if (!t || !j) return pf_store_fail(db, e, "purge job");
+    pf_bind_text(t, 1, id);
+    pf_bind_text(j, 1, id);
+    int rc = sqlite3_step(t), rc2 = sqlite3_step(j);
+    pf_stmt_done(t);
+    pf_stmt_done(j);
+    return rc == SQLITE_DONE && rc2 == SQLITE_DONE ? 0 : pf_store_fail(db, e, "purge job");
+}
+
+int pf_task_put(sqlite3 *db, const char *name, const char *job_id, int64_t job_pk,
+                const char *role, int index, const char *status, const json_t *info, pf_error *e)
+{
+    sqlite3_stmt *st = pf_stmt(
+        db, "INSERT INTO job_task(name, job_id, job_pk, role, idx, status, info, created_at, "
+            "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) ON CONFLICT(name) DO UPDATE "
+            "SET status = ?6, info = ?7, updated_at = ?8");
+    if (!st) return pf_store_fail(db, e, "put task");
+    pf_bind_text(st, 1, name);
+    pf_bind_text(st, 2, job_id);
+    sqlite3_bind_int64(st, 3, job_pk);
+    pf_bind_text(st, 4, role);
+    sqlite3_bind_int(st, 5, index);
+    pf_bind_text(st, 6, status);
+    sqlite3_bind_text(st, 7, pf_json_dump(info), -1, free);
+    sqlite3_bind_int64(st, 8, pf_now_ms());
+    int rc = sqlite3_step(st);
+    pf_stmt_done(st);
+    return rc == SQLITE_DONE ? 0 : pf_store_fail(db, e, "put task");
+}
+
+json_t *pf_task_list(sqlite3 *db, int64_t job_pk, pf_error *e)
+{
+    sqlite3_stmt *st = pf_stmt(db, "SELECT name, role, idx, status, info FROM job_task "
+                                   "WHERE job_pk = ?1 ORDER BY role, idx");
+    if (!st) {
+        pf_store_fail(db, e, "list tasks");
+        return NULL;
+    }
+    sqlite3_bind_int64(st, 1, job_pk);
+    json_t *arr = json_array();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *info = json_loads(pf_col_text(st, 4), 0, NULL);
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:i, s:s, s:o}", "name",
+                                             pf_col_text(st, 0), "role", pf_col_text(st, 1),
+                                             "index", sqlite3_column_int(st, 2), "status",
+                                             pf_col_text(st, 3), "info",
+                                             info ? info : json_object()));
+    }
+    pf_stmt_done(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(arr);
+        pf_store_fail(db, e, "list tasks");
+        return NULL;
+    }
+    return arr;
+}

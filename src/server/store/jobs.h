@@ -1,0 +1,78 @@
+/* jobs.h — the job and job_task tables. A job row keeps indexed columns for filtering and
+ * its whole user-visible spec as JSON (config). The status column is written only by
+ * pf_job_transition, which applies the guard of api.md §4. */
+#ifndef PF_STORE_JOBS_H
+#define PF_STORE_JOBS_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+typedef struct pf_job_row {
+    int64_t pk;
+    char id[64];
+    char user[64];
+    char queue[64];
+    char queue_id[64];
+    char type[16];
+    char framework[16];
+    char status[16];
+    char priority[16];
+    char *name;    /* owned */
+    char *message; /* owned */
+    json_t *config; /* owned: the stored spec (normalised create request + server fields) */
+    int64_t created_at, updated_at, activated_at, finished_at;
+} pf_job_row;
+
+void pf_job_row_clear(pf_job_row *r);
+
+/* Inserts a new job (status init) and its labels; fills r->pk. Duplicate live id →
+ * JobCreateFailed. */
+int pf_job_insert(sqlite3 *db, pf_job_row *r, pf_error *e);
+/* 0 found (live only), 1 not found, -1 error. */
+int pf_job_get(sqlite3 *db, const char *id, pf_job_row *out, pf_error *e);
+
+typedef struct pf_job_filter {
+    const char *user;   /* NULL = every user */
+    const char *status;
+    const char *queue;
+    json_t *labels;     /* object: all pairs must match (D3) */
+    int64_t updated_since_ms;
+    int64_t started_since_ms;
+    int64_t before_pk;  /* marker: rows with pk < before_pk (D2); 0 = from the newest */
+    int limit;
+} pf_job_filter;
+
+/* Newest first. *out is an array of *n rows (free each with pf_job_row_clear, then free). */
+int pf_job_list(sqlite3 *db, const pf_job_filter *f, pf_job_row **out, int *n, pf_error *e);
+
+/* Every job that is not final and not deleted, oldest first (for start-up recovery). */
+int pf_job_list_unfinished(sqlite3 *db, pf_job_row **out, int *n, pf_error *e);
+
+/* The one door for status (api.md §4): applies the guard to the stored status, records
+ * activated_at on first running and finished_at on every final status. out_status gets what
+ * was written (or the unchanged final status). Returns 0 / -1; not found → JobNotFound. */
+int pf_job_transition(sqlite3 *db, const char *id, const char *status, const char *message,
+                      char out_status[16], pf_error *e);
+
+/* Replaces priority and/or config (labels/annotations merged by the caller) and labels. */
+int pf_job_update_spec(sqlite3 *db, int64_t pk, const char *priority, json_t *config,
+                       pf_error *e);
+/* Sets just the message (e.g. why a job waits) without touching the status. */
+int pf_job_set_message(sqlite3 *db, const char *id, const char *message, pf_error *e);
+/* Soft delete (api.md §3.9). */
+int pf_job_soft_delete(sqlite3 *db, int64_t pk, pf_error *e);
+/* Deleted jobs whose deletion is older than before_ms (for clean-up of their files). */
+int pf_job_list_deleted_before(sqlite3 *db, int64_t before_ms, char ***ids, int *n, pf_error *e);
+int pf_job_purge(sqlite3 *db, const char *id, pf_error *e);
+
+/* Tasks: one row per process of a job (name = runtime handle). info is the runtime view. */
+int pf_task_put(sqlite3 *db, const char *name, const char *job_id, int64_t job_pk,
+                const char *role, int index, const char *status, const json_t *info, pf_error *e);
+/* The job's tasks as an array of {name, role, index, status, info}, by index. */
+json_t *pf_task_list(sqlite3 *db, int64_t job_pk, pf_error *e);
+
+#endif
