@@ -39,7 +39,7 @@ static void flavour_row(cli_table *t, const pf_flavour *f)
     json_t *o = json_object();
     for (size_t i = 0; i < f->n_scalars; i++)
         json_object_set_new(o, f->scalars[i].key, json_string(f->scalars[i].value));
-    char *scalars = f->n_scalars ? json_dumps(o, JSON_COMPACT) : NULL;
+    char *scalars = f->n_scalars ? cli_cell(o) : NULL;
     const char *row[] = {f->name, f->cpu, f->mem, scalars ? scalars : "", f->cluster_name};
     cli_table_add(t, row);
     free(scalars);

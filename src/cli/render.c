@@ -31,7 +31,8 @@ char *cli_cell(const json_t *v)
     case JSON_TRUE: return strdup("true");
     case JSON_FALSE: return strdup("false");
     default: {
-        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        /* no flags = Python json.dumps' separators ", " and ": ", as upstream's cells show */
+        char *s = json_dumps(v, JSON_ENCODE_ANY);
         return s ? s : strdup("");
     }
     }

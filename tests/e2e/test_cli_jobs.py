@@ -135,7 +135,7 @@ def test_show_fieldlist_json_text_and_missing(cli, api, tmp_path):
     wait_status(api, job_id, ("succeeded",))
     out = cli.ok("job", "show", job_id, "-fl", "id,status,labels,image")
     assert out == grid(["job id", "status", "labels", "image"],
-                       [["cli-show-fl", "succeeded", '{"k":"v"}', "busybox"]])
+                       [["cli-show-fl", "succeeded", '{"k": "v"}', "busybox"]])
     assert cli.ok("job", "show", job_id, "--fieldlist=user,priority") == grid(
         ["user", "priority"], [["root", "NORMAL"]])
     raw = json.loads(cli.ok("-o", "json", "job", "show", job_id))
@@ -185,7 +185,7 @@ def test_list_golden_with_label_filter_and_paging(cli, api, tmp_path):
 
     fl = cli.ok("job", "list", "-l", "suite=cli-list", "-fl", "id,name,labels,status")
     assert fl == grid(["job id", "job name", "labels", "status"],
-                      [["cli-list-%d" % i, "list-%d" % i, '{"suite":"cli-list"}', "succeeded"]
+                      [["cli-list-%d" % i, "list-%d" % i, '{"suite": "cli-list"}', "succeeded"]
                        for i in (2, 1, 0)]) + "marker: None\n"
 
 
