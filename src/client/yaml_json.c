@@ -1,8 +1,11 @@
-/* yaml_json.c — YAML → JSON over libyaml's document loader (see yaml_json.h for the rules).
+/* yaml_json.c — YAML → JSON over libyaml's event parser (see yaml_json.h for the rules).
  *
- * Aliases make a YAML document a DAG, so a tiny file can expand into an enormous tree
- * ("billion laughs"); the converter therefore counts the nodes it produces and gives up past
- * a limit, and bounds the nesting depth so recursion stays shallow. */
+ * Events rather than libyaml's document loader, because the loader tags every untagged
+ * scalar !!str and so loses the one fact the core schema needs: whether a scalar was plain.
+ * Values are built bottom-up on an explicit stack (no recursion). Aliases are expanded by
+ * deep copy, so callers get an ordinary tree they may modify; since that can make a tiny
+ * file enormous ("billion laughs"), every anchor remembers how many nodes it expands to and
+ * the converter gives up past MAX_NODES. */
 #include "client/yaml_json.h"
 
 #include <errno.h>
@@ -14,9 +17,27 @@
 #define MAX_DEPTH 256
 #define MAX_NODES 1000000
 
+typedef struct frame {
+    json_t *container; /* array or object being filled */
+    char *key;         /* object: the key waiting for its value (NULL = expecting a key) */
+    char *anchor;      /* anchor of the container itself */
+    size_t start_nodes;
+} frame;
+
+typedef struct anchor {
+    char *name;
+    json_t *value;
+    size_t nodes; /* size of the expansion */
+} anchor;
+
 typedef struct conv {
-    yaml_document_t *doc;
-    size_t produced;
+    frame stack[MAX_DEPTH];
+    int depth;
+    anchor *anchors;
+    size_t n_anchors;
+    size_t nodes;
+    json_t *root;
+    bool done;
     pf_error *e;
 } conv;
 
@@ -36,7 +57,7 @@ static bool parse_int(const char *s, long long *out)
     else if (*s == '+' || *s == '-') p = s + 1;
     if (!*p) return false;
     for (const char *q = p; *q; q++) {
-        bool ok = base == 16 ? strchr("0123456789abcdefABCDEF", *q) != NULL
+        bool ok = base == 16  ? strchr("0123456789abcdefABCDEF", *q) != NULL
                   : base == 8 ? (*q >= '0' && *q <= '7')
                               : (*q >= '0' && *q <= '9');
         if (!ok) return false;
@@ -65,12 +86,14 @@ static bool looks_float(const char *s)
     return digits && (dot || exp);
 }
 
-static json_t *scalar(const yaml_node_t *n)
+static json_t *scalar(const yaml_event_t *ev)
 {
-    const char *s = (const char *)n->data.scalar.value;
-    const char *tag = (const char *)n->tag;
-    bool plain = n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-    if (!plain || (tag && strcmp(tag, YAML_STR_TAG) == 0)) return json_string(s);
+    const char *s = (const char *)ev->data.scalar.value;
+    const char *tag = (const char *)ev->data.scalar.tag;
+    if (tag && strcmp(tag, YAML_STR_TAG) == 0) return json_string(s);
+    if (tag && strcmp(tag, YAML_NULL_TAG) == 0) return json_null();
+    if (!ev->data.scalar.plain_implicit || ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return json_string(s);
     static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
     static const char *const trues[] = {"true", "True", "TRUE", NULL};
     static const char *const falses[] = {"false", "False", "FALSE", NULL};
@@ -83,64 +106,163 @@ static json_t *scalar(const yaml_node_t *n)
     return json_string(s);
 }
 
-static json_t *convert(conv *c, int id, int depth)
+static int fail_at(conv *c, const yaml_mark_t *m, const char *what)
 {
-    yaml_node_t *n = yaml_document_get_node(c->doc, id);
-    if (!n) return json_null();
-    if (depth > MAX_DEPTH || ++c->produced > MAX_NODES) {
-        pf_fail(c->e, "MalformedYaml", "document too deep or too large (aliases?)");
-        return NULL;
-    }
-    if (n->type == YAML_SCALAR_NODE) {
-        json_t *v = scalar(n);
-        if (!v) pf_fail(c->e, "MalformedYaml", "line %zu: invalid UTF-8 in scalar",
-                        n->start_mark.line + 1);
-        return v;
-    }
-    if (n->type == YAML_SEQUENCE_NODE) {
-        json_t *arr = json_array();
-        for (yaml_node_item_t *it = n->data.sequence.items.start;
-             it < n->data.sequence.items.top; it++) {
-            json_t *v = convert(c, *it, depth + 1);
-            if (!v) return json_decref(arr), NULL;
-            json_array_append_new(arr, v);
+    pf_fail(c->e, "MalformedYaml", "line %zu column %zu: %s", m->line + 1, m->column + 1, what);
+    return -1;
+}
+
+static void remember(conv *c, const char *name, json_t *v, size_t nodes)
+{
+    if (!name) return;
+    for (size_t i = 0; i < c->n_anchors; i++) /* a redefined anchor replaces the old one */
+        if (strcmp(c->anchors[i].name, name) == 0) {
+            json_decref(c->anchors[i].value);
+            c->anchors[i].value = json_incref(v);
+            c->anchors[i].nodes = nodes;
+            return;
         }
-        return arr;
+    anchor *a = realloc(c->anchors, (c->n_anchors + 1) * sizeof *a);
+    if (!a) abort();
+    c->anchors = a;
+    a[c->n_anchors++] = (anchor){strdup(name), json_incref(v), nodes};
+}
+
+/* Places a finished value into the enclosing container (or makes it the root). Steals v. */
+static int place(conv *c, json_t *v, const yaml_mark_t *m)
+{
+    if (c->nodes > MAX_NODES) {
+        json_decref(v);
+        return fail_at(c, m, "document too large (aliases expanding too far?)");
     }
-    json_t *obj = json_object();
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-        if (!k || k->type != YAML_SCALAR_NODE) {
-            pf_fail(c->e, "MalformedYaml", "line %zu column %zu: mapping keys must be scalars",
-                    n->start_mark.line + 1, n->start_mark.column + 1);
-            return json_decref(obj), NULL;
+    if (c->depth == 0) {
+        c->root = v;
+        return 0;
+    }
+    frame *f = &c->stack[c->depth - 1];
+    if (json_is_array(f->container)) return json_array_append_new(f->container, v), 0;
+    if (!f->key) {
+        if (!json_is_string(v) && !json_is_integer(v) && !json_is_real(v) && !json_is_boolean(v) &&
+            !json_is_null(v)) {
+            json_decref(v);
+            return fail_at(c, m, "mapping keys must be scalars");
         }
-        json_t *v = convert(c, p->value, depth + 1);
-        if (!v) return json_decref(obj), NULL;
-        json_object_set_new(obj, (const char *)k->data.scalar.value, v);
+        /* a plain key such as 1 or true was resolved to a non-string: keys are text */
+        char *k = json_is_string(v) ? strdup(json_string_value(v))
+                                    : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        if (json_is_null(v)) {
+            free(k);
+            k = strdup("null");
+        }
+        json_decref(v);
+        f->key = k;
+        return 0;
     }
-    return obj;
+    json_object_set_new(f->container, f->key, v);
+    free(f->key);
+    f->key = NULL;
+    return 0;
+}
+
+static int open_container(conv *c, json_t *container, const yaml_char_t *anchor_name,
+                          const yaml_mark_t *m)
+{
+    if (c->depth >= MAX_DEPTH) {
+        json_decref(container);
+        return fail_at(c, m, "nesting too deep");
+    }
+    c->nodes++;
+    c->stack[c->depth++] = (frame){container, NULL, anchor_name ? strdup((char *)anchor_name) : NULL,
+                                   c->nodes};
+    return 0;
+}
+
+static int close_container(conv *c, const yaml_mark_t *m)
+{
+    frame f = c->stack[--c->depth];
+    remember(c, f.anchor, f.container, c->nodes - f.start_nodes + 1);
+    free(f.anchor);
+    free(f.key);
+    return place(c, f.container, m);
+}
+
+static int on_alias(conv *c, const yaml_event_t *ev)
+{
+    const char *name = (const char *)ev->data.alias.anchor;
+    for (size_t i = c->n_anchors; i-- > 0;)
+        if (strcmp(c->anchors[i].name, name) == 0) {
+            c->nodes += c->anchors[i].nodes;
+            if (c->nodes > MAX_NODES)
+                return fail_at(c, &ev->start_mark, "document too large (aliases expanding too far?)");
+            return place(c, json_deep_copy(c->anchors[i].value), &ev->start_mark);
+        }
+    return fail_at(c, &ev->start_mark, "unknown alias");
+}
+
+static int on_event(conv *c, const yaml_event_t *ev)
+{
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT: {
+        json_t *v = scalar(ev);
+        if (!v) return fail_at(c, &ev->start_mark, "invalid UTF-8 in scalar");
+        c->nodes++;
+        remember(c, (const char *)ev->data.scalar.anchor, v, 1);
+        return place(c, v, &ev->start_mark);
+    }
+    case YAML_SEQUENCE_START_EVENT:
+        return open_container(c, json_array(), ev->data.sequence_start.anchor, &ev->start_mark);
+    case YAML_MAPPING_START_EVENT:
+        return open_container(c, json_object(), ev->data.mapping_start.anchor, &ev->start_mark);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT: return close_container(c, &ev->start_mark);
+    case YAML_ALIAS_EVENT: return on_alias(c, ev);
+    case YAML_DOCUMENT_END_EVENT: c->done = true; return 0; /* only the first document */
+    default: return 0;
+    }
 }
 
 json_t *pf_yaml_to_json(const char *text, size_t len, pf_error *e)
 {
     yaml_parser_t parser;
-    yaml_document_t doc;
     if (!yaml_parser_initialize(&parser)) {
         pf_fail(e, "MalformedYaml", "cannot initialise the YAML parser");
         return NULL;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        pf_fail(e, "MalformedYaml", "line %zu column %zu: %s", parser.problem_mark.line + 1,
-                parser.problem_mark.column + 1,
-                parser.problem ? parser.problem : "invalid YAML");
-        yaml_parser_delete(&parser);
-        return NULL;
+    conv *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    c->e = e;
+    int rc = 0;
+    while (rc == 0 && !c->done) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = fail_at(c, &parser.problem_mark, parser.problem ? parser.problem : "invalid YAML");
+            break;
+        }
+        bool end = ev.type == YAML_STREAM_END_EVENT;
+        rc = on_event(c, &ev);
+        yaml_event_delete(&ev);
+        if (end) break;
     }
-    conv c = {&doc, 0, e};
-    json_t *root = yaml_document_get_root_node(&doc) ? convert(&c, 1, 0) : json_null();
-    yaml_document_delete(&doc);
+    json_t *root = c->root;
+    if (rc != 0) {
+        json_decref(root);
+        root = NULL;
+        while (c->depth > 0) {
+            frame *f = &c->stack[--c->depth];
+            json_decref(f->container);
+            free(f->key);
+            free(f->anchor);
+        }
+    } else if (!root) {
+        root = json_null();
+    }
+    for (size_t i = 0; i < c->n_anchors; i++) {
+        free(c->anchors[i].name);
+        json_decref(c->anchors[i].value);
+    }
+    free(c->anchors);
+    free(c);
     yaml_parser_delete(&parser);
     return root;
 }

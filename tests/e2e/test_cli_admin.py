@@ -126,7 +126,7 @@ def test_queue_grants(cli):
     r = cli("queue", "grant", "cligrant", "cli-q1")
     assert r.rc == 1 and "code:GrantAlreadyExist" in r.err, r
     r = user("queue", "grant", "cligrant", "default-queue")
-    assert r.rc == 1 and "code:OnlyRootAllowed" in r.err or "AuthIllegalUser" in r.err, r
+    assert r.rc == 1 and ("code:OnlyRootAllowed" in r.err or "AuthIllegalUser" in r.err), r
     assert cli.ok("queue", "ungrant", "cligrant", "cli-q1") == \
         "queue[cli-q1] delete username[cligrant] success\n"
     assert cli.ok("queue", "grantlist") == grid(["user name", "queue name"], [])
