@@ -19,6 +19,7 @@
 #include "server/runtime/runtime.h"
 
 #define MAX_EXITS 128
+#define UTIL static __attribute__((unused)) /* each test program uses a subset */
 
 typedef struct exit_log {
     pthread_mutex_t mu;
@@ -28,20 +29,20 @@ typedef struct exit_log {
     pf_task_status st[MAX_EXITS];
 } exit_log;
 
-static void exit_log_init(exit_log *x)
+UTIL void exit_log_init(exit_log *x)
 {
     memset(x, 0, sizeof *x);
     pthread_mutex_init(&x->mu, NULL);
     pthread_cond_init(&x->cv, NULL);
 }
 
-static void exit_log_destroy(exit_log *x)
+UTIL void exit_log_destroy(exit_log *x)
 {
     pthread_mutex_destroy(&x->mu);
     pthread_cond_destroy(&x->cv);
 }
 
-static void on_task_exit(void *ctx, const char *name, const pf_task_status *st)
+UTIL void on_task_exit(void *ctx, const char *name, const pf_task_status *st)
 {
     exit_log *x = ctx;
     pthread_mutex_lock(&x->mu);
@@ -53,7 +54,7 @@ static void on_task_exit(void *ctx, const char *name, const pf_task_status *st)
     pthread_mutex_unlock(&x->mu);
 }
 
-static int exit_count(exit_log *x, const char *name)
+UTIL int exit_count(exit_log *x, const char *name)
 {
     int c = 0;
     pthread_mutex_lock(&x->mu);
@@ -63,7 +64,7 @@ static int exit_count(exit_log *x, const char *name)
 }
 
 /* Waits up to timeout_ms for a report about name; true and *out when it came. */
-static bool wait_exit(exit_log *x, const char *name, int timeout_ms, pf_task_status *out)
+UTIL bool wait_exit(exit_log *x, const char *name, int timeout_ms, pf_task_status *out)
 {
     struct timespec dl;
     clock_gettime(CLOCK_REALTIME, &dl);
@@ -87,7 +88,7 @@ static bool wait_exit(exit_log *x, const char *name, int timeout_ms, pf_task_sta
     return false;
 }
 
-static const char *shim_path(void)
+UTIL const char *shim_path(void)
 {
     static char path[4096];
     const char *bin = getenv("PF_BIN_DIR");
@@ -95,14 +96,14 @@ static const char *shim_path(void)
     return path;
 }
 
-static char *make_root(void)
+UTIL char *make_root(void)
 {
     char tmpl[] = "/tmp/pf-rt-test-XXXXXX";
     char *d = mkdtemp(tmpl);
     return d ? strdup(d) : NULL;
 }
 
-static int rm_entry(const char *p, const struct stat *sb, int f, struct FTW *w)
+UTIL int rm_entry(const char *p, const struct stat *sb, int f, struct FTW *w)
 {
     (void)sb;
     (void)f;
@@ -110,12 +111,12 @@ static int rm_entry(const char *p, const struct stat *sb, int f, struct FTW *w)
     return remove(p);
 }
 
-static void rm_rf(const char *dir)
+UTIL void rm_rf(const char *dir)
 {
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-static pf_runtime *new_runtime(const char *root, exit_log *x)
+UTIL pf_runtime *new_runtime(const char *root, exit_log *x)
 {
     pf_error e = {0};
     pf_runtime *rt = pf_local_runtime_new(root, shim_path(), on_task_exit, x, &e);
@@ -123,7 +124,7 @@ static pf_runtime *new_runtime(const char *root, exit_log *x)
     return rt;
 }
 
-static pf_task_spec task(const char *name, const char *command)
+UTIL pf_task_spec task(const char *name, const char *command)
 {
     static const char *const env[] = {"PF_TEST=1", NULL};
     return (pf_task_spec){.job_id = "job-test", .name = name, .role = "worker", .index = 0,
@@ -131,7 +132,7 @@ static pf_task_spec task(const char *name, const char *command)
 }
 
 /* The whole content of a file ("" when missing); free() it. */
-static char *slurp(const char *path)
+UTIL char *slurp(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f) return strdup("");
@@ -143,7 +144,7 @@ static char *slurp(const char *path)
 }
 
 /* Waits (bounded, tests only) until path contains needle. */
-static bool wait_file_has(const char *path, const char *needle, int timeout_ms)
+UTIL bool wait_file_has(const char *path, const char *needle, int timeout_ms)
 {
     for (int t = 0; t < timeout_ms; t += 10) {
         char *s = slurp(path);
@@ -155,7 +156,7 @@ static bool wait_file_has(const char *path, const char *needle, int timeout_ms)
     return false;
 }
 
-static int count_lines(const char *path)
+UTIL int count_lines(const char *path)
 {
     char *s = slurp(path);
     int n = 0;
@@ -165,7 +166,7 @@ static int count_lines(const char *path)
 }
 
 /* A pid that exists and is not a zombie. */
-static bool pid_alive(int pid)
+UTIL bool pid_alive(int pid)
 {
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/%d/stat", pid);

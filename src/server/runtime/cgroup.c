@@ -183,12 +183,12 @@ void pf_cg_detect(pf_cg_env *env)
 
 json_t *pf_cg_env_to_json(const pf_cg_env *env)
 {
-    return json_pack("{s:s, s:s, s:s, s:b, s:b}", "mode",
+    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:s}", "mode",
                      env->mode == PF_CG_V2   ? "v2"
                      : env->mode == PF_CG_V1 ? "v1"
                                              : "none",
                      "memory", env->memory, "cpu", env->cpu, "v2_memory", env->v2_memory,
-                     "v2_cpu", env->v2_cpu);
+                     "v2_cpu", env->v2_cpu, "note", env->note);
 }
 
 static void copy_json_str(const json_t *o, const char *key, char *out, size_t len)
@@ -207,6 +207,7 @@ void pf_cg_env_from_json(const json_t *o, pf_cg_env *env)
                                           : PF_CG_NONE;
     copy_json_str(o, "memory", env->memory, sizeof env->memory);
     copy_json_str(o, "cpu", env->cpu, sizeof env->cpu);
+    copy_json_str(o, "note", env->note, sizeof env->note);
     env->v2_memory = json_is_true(json_object_get(o, "v2_memory"));
     env->v2_cpu = json_is_true(json_object_get(o, "v2_cpu"));
 }

@@ -148,6 +148,7 @@ static void emit(const window *w, const line *lines, size_t n, size_t first, siz
                  bool from_end, pf_log_chunk *out)
 {
     pf_buf b = PF_BUF_INIT;
+    pf_buf_append(&b, "", 0); /* NUL-terminated even when empty (pf_buf_steal alone is not) */
     if (first < last)
         pf_buf_append(&b, w->data + lines[first].off,
                       lines[last - 1].off + lines[last - 1].len - lines[first].off);
