@@ -75,8 +75,9 @@ static const code_row CODES[] = {
      "File system name must be letters and numbers and name length limit 8"},
     {"FileSystemNameDuplicated", 400, "File system name already exists"},
     {"InvalidFileSystemURL", 400, "The file system url is invalid"},
-    /* no HTTP mapping upstream → 500 (kept: api.md §5.1) */
-    {"InvalidComputeResource", 500, ""},
+    /* upstream sends 500 (no mapping); D14: validation failures are 4xx */
+    {"InvalidComputeResource", 400, ""},
+    /* no HTTP mapping upstream → 500: a real server fault */
     {"UpdateDatabaseFailed", 500, ""},
     {"ServiceUnavailable", 503, "The server is shutting down"},
 };
