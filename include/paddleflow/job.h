@@ -126,7 +126,9 @@ void pf_job_log_free(pf_job_log *log);
 typedef int (*pf_log_sink)(const char *data, size_t len, void *userdata);
 
 /* Streams the job's log text (GET /log/job?follow=true) to sink until the job ends and the
- * server closes the stream. Blocks; no request timeout applies. */
+ * server closes the stream. A job that has not started yet is waited for (polling its
+ * status); one that ended before it could be followed has its whole log passed to sink.
+ * Blocks; no request timeout applies to the stream. */
 int pf_job_log_follow(pf_client *c, const char *job_id, const pf_job_log_options *opts,
                       pf_log_sink sink, void *userdata, pf_api_error *err);
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "client/internal.h"
 
@@ -234,15 +235,56 @@ void pf_job_log_free(pf_job_log *log)
     pf_arena_free_result(log);
 }
 
+static bool is_final(const char *status)
+{
+    static const char *const finals[] = {"succeeded", "failed",    "terminated",
+                                         "skipped",   "cancelled", "preempted"};
+    for (size_t i = 0; i < sizeof finals / sizeof *finals; i++)
+        if (strcmp(status, finals[i]) == 0) return true;
+    return false;
+}
+
+/* A job that ended before we could follow it: hand its whole logs to the sink. */
+static int sink_whole_log(pf_client *c, const char *job_id, const pf_job_log_options *o,
+                          pf_log_sink sink, void *userdata, pf_api_error *err)
+{
+    pf_job_log *l;
+    if (pf_job_log_get(c, job_id, o, &l, err) != 0) return -1;
+    for (size_t i = 0; i < l->n_tasks; i++)
+        if (sink(l->tasks[i].content, strlen(l->tasks[i].content), userdata) != 0) break;
+    pf_job_log_free(l);
+    return 0;
+}
+
 int pf_job_log_follow(pf_client *c, const char *job_id, const pf_job_log_options *o,
                       pf_log_sink sink, void *userdata, pf_api_error *err)
 {
     if (check_arg(job_id, "job id", err)) return -1;
     if (!sink) return pf_client_fail(err, "InvalidArgument", "a sink is required");
+    pf_api_error local;
+    if (!err) err = &local;
     pf_buf q = PF_BUF_INIT;
     log_query(&q, job_id, o);
     pf_query_add(&q, "follow", "true");
-    int rc = pf_call_stream(c, q.data, sink, userdata, err);
+    int rc;
+    /* The server refuses to follow a job whose task has not started yet (403
+     * ActionNotAllowed, "retry when it runs"): wait for it to start, polling gently, and if
+     * it ends first, deliver its logs as they are. */
+    for (long delay_ms = 100;; delay_ms = delay_ms < 1000 ? delay_ms * 2 : 1000) {
+        rc = pf_call_stream(c, q.data, sink, userdata, err);
+        if (rc == 0 || err->http_status != 403 || strcmp(err->code, "ActionNotAllowed") != 0)
+            break;
+        pf_job *job;
+        if ((rc = pf_job_get(c, job_id, &job, err)) != 0) break;
+        bool ended = is_final(job->status);
+        pf_job_free(job);
+        if (ended) {
+            rc = sink_whole_log(c, job_id, o, sink, userdata, err);
+            break;
+        }
+        struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     pf_buf_free(&q);
     return rc;
 }

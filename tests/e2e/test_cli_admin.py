@@ -3,6 +3,8 @@ outputs (api.md §9.5): success lines, grid tables, -o json, and errors for non-
 Tests run in file order on one server per module, so later tests see earlier objects."""
 import json
 import re
+import shutil
+import tempfile
 
 import pytest
 
@@ -144,8 +146,7 @@ FS_HEADERS = ["name", "owner", "type", "url", "host path", "create time"]
 
 
 def test_fs_create_list_show_delete(cli, tmp_path):
-    d = tmp_path / "data"
-    d.mkdir()
+    d = tempfile.mkdtemp(prefix="pfcli")  # short, so the url cell is not wrapped
     out = cli.ok("fs", "create", "clifs", "local://%s" % d)
     assert out == "fs[clifs] create success, id[fs-root-clifs]\n"
     row = ["clifs", "root", "local", "local://%s" % d, str(d), T]
@@ -158,6 +159,7 @@ def test_fs_create_list_show_delete(cli, tmp_path):
     assert cli.ok("fs", "delete", "clifs") == "fs[clifs] delete success\n"
     r = cli("fs", "show", "clifs")
     assert r.rc == 1 and "[PaddleFlowSDKException] code:" in r.err, r
+    shutil.rmtree(d)
 
 
 # ---- clusters --------------------------------------------------------------------------

@@ -159,6 +159,18 @@ def test_show_chinese_name_lines_up(cli, api, tmp_path):
     assert all(line.startswith(("+", "|")) for line in lines)
 
 
+def test_long_cells_wrap_in_tables_but_not_in_json(cli, api, tmp_path):
+    name = "n" * 70 + " " + "m" * 50
+    job_id = create(cli, tmp_path, name=name, command="echo long")
+    table = cli.ok("job", "show", job_id).split("job config")[0]
+    lines = table.splitlines()
+    assert lines[3].split("|")[2].strip() == "n" * 60, lines
+    assert lines[4].split("|")[2].strip() == "n" * 10, lines
+    assert lines[5].split("|")[2].strip() == "m" * 50, lines
+    assert len({len(line) for line in lines}) == 1
+    assert json.loads(cli.ok("-o", "json", "job", "show", job_id))["name"] == name
+
+
 # ---- list ------------------------------------------------------------------------------
 
 LIST_HEADERS = ["job id", "job name", "queue", "status", "accept time", "start time",
