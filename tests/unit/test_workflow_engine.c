@@ -897,6 +897,44 @@ static void test_determinism(void **state)
     free(dumps[1]);
 }
 
+/* ---- the examples in examples/workflow/ run as documented ------------------------------- */
+
+static void run_example(const char *file, const char *phase, const char *log)
+{
+    const char *src = getenv("PF_SOURCE_DIR");
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/examples/workflow/%s", src ? src : ".", file);
+    json_error_t je;
+    json_t *job = json_load_file(path, 0, &je);
+    if (!job) fail_msg("%s: %s", path, je.text);
+    char *text = json_dumps(json_object_get(job, "extensionTemplate"), JSON_COMPACT);
+    json_decref(job);
+    for (char *p = text; *p; p++) /* sim_init's J() swaps quotes: pre-swap the real ones */
+        if (*p == '\'') fail_msg("%s: single quote in example", file);
+    sim s;
+    sim_init(&s, text);
+    free(text);
+    sim_run(&s);
+    assert_string_equal(pf_wf_phase(s.st), phase);
+    assert_string_equal(s.log.data, log);
+    sim_free(&s);
+}
+
+static void test_examples(void **state)
+{
+    (void)state;
+    run_example("diamond-dag.json", "Succeeded",
+                "A=A;B=B after A;C=C after A;D=D joins (B after A) and (C after A);");
+    run_example("steps-loop.json", "Succeeded",
+                "generate=[1, 2, 3];greet(0:alice)=hello alice;greet(1:bob)=hello bob;"
+                "os(0:name:debian,version:12)=debian 12;os(1:name:ubuntu,version:24.04)=ubuntu "
+                "24.04;square(0:1)=1;square(1:2)=4;square(2:3)=9;report=squares: [1,4,9];");
+    run_example("parameters.json", "Succeeded", "compute(0)=6;big=hello PaddleFlow, total 6;");
+    run_example("exit-handler.json", "Failed",
+                "flaky=about to fail;independent=ok;on-failure=ok;"
+                "wf.onExit=workflow wf finished: Failed;");
+}
+
 /* ---- cost ------------------------------------------------------------------------------- */
 
 static double seconds(void)
@@ -998,6 +1036,7 @@ int main(void)
         cmocka_unit_test(test_template_deadline),
         cmocka_unit_test(test_node_events_errors),
         cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_examples),
         cmocka_unit_test(test_cost_fanout_and_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
