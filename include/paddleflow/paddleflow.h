@@ -62,6 +62,9 @@ typedef struct pf_client_options {
     const char *user;     /* login name; required */
     const char *password; /* login password; required */
     long timeout_ms;      /* per request (connect + answer); 0 → 60000. Log follow ignores it */
+    const char *token;    /* optional: a token kept from an earlier session (pf_client_token).
+                           * Used instead of logging in; if the server rejects it the client
+                           * logs in with user/password and repeats the call once. */
 } pf_client_options;
 
 /* Creates a client; copies every option string. Does not touch the network.

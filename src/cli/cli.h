@@ -76,6 +76,7 @@ struct cli_ctx {
     const char *config_path; /* from --pf_config / -c, or NULL */
     cli_config config;
     pf_client *client; /* created on first use by cli_client() */
+    char *cached_token; /* the token the cache held when the client was made */
     const cli_group *group; /* what is being run, for usage messages; NULL at top level */
     const cli_cmd *cmd;
 };
@@ -108,6 +109,13 @@ int cli_bad_value(const cli_ctx *ctx, const cli_parsed *p, const char *long_name
  * Returns 0, or -1 after printing the reason to stderr. */
 int cli_config_load(const char *explicit_path, cli_config *cfg);
 void cli_config_free(cli_config *cfg);
+/* mkdir -p with mode 0700. 0 or -1. */
+int cli_mkdir_p(const char *dir);
+
+/* ---- token_cache.c ---- */
+/* The token kept for this host/port/user/password, or NULL (free() it). */
+char *cli_token_load(const cli_config *cfg);
+void cli_token_save(const cli_config *cfg, const char *token);
 
 /* ---- main.c ---- */
 /* The logged-in client, created on first use; NULL after printing an error. */

@@ -35,20 +35,29 @@ static char *default_path(void)
     return p;
 }
 
+int cli_mkdir_p(const char *dir)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s", dir);
+    /* every missing parent, private because these directories hold passwords and tokens */
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = '\0';
+        if (mkdir(p, 0700) != 0 && errno != EEXIST) return -1;
+        *s = '/';
+    }
+    return mkdir(p, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 static int create_default(const char *path)
 {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
-    if (slash) *slash = '\0';
-    /* mkdir -p: every missing parent, private because the file holds a password */
-    for (char *p = dir + 1; slash && *p; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST) return -1;
-        *p = '/';
+    if (slash) {
+        *slash = '\0';
+        if (*dir && cli_mkdir_p(dir) != 0) return -1;
     }
-    if (slash && mkdir(dir, 0700) != 0 && errno != EEXIST) return -1;
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) return errno == EEXIST ? 0 : -1;
     ssize_t n = write(fd, DEFAULT_INI, sizeof DEFAULT_INI - 1);

@@ -19,8 +19,9 @@ int cli_api_error(const pf_api_error *e)
 pf_client *cli_client(cli_ctx *ctx)
 {
     if (ctx->client) return ctx->client;
+    ctx->cached_token = cli_token_load(&ctx->config);
     pf_client_options o = {ctx->config.host, ctx->config.port, ctx->config.user,
-                           ctx->config.password, 0};
+                           ctx->config.password, 0, ctx->cached_token};
     pf_api_error e;
     ctx->client = pf_client_new(&o, &e);
     if (!ctx->client) cli_api_error(&e);
@@ -98,6 +99,10 @@ int main(int argc, char **argv)
     cli_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     int rc = run(&ctx, argc, argv);
+    const char *token = ctx.client ? pf_client_token(ctx.client) : NULL;
+    if (token && (!ctx.cached_token || strcmp(token, ctx.cached_token) != 0))
+        cli_token_save(&ctx.config, token);
+    free(ctx.cached_token);
     pf_client_free(ctx.client);
     cli_config_free(&ctx.config);
     if (fflush(stdout) != 0 && rc == EXIT_OK) rc = EXIT_FAIL;

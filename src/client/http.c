@@ -54,7 +54,11 @@ pf_client *pf_client_new(const pf_client_options *o, pf_api_error *err)
     c->password = strdup(o->password);
     c->port = o->port > 0 ? o->port : PF_CLIENT_DEFAULT_PORT;
     c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 60000;
-    if (!c->curl || !c->host || !c->user || !c->password) goto oom;
+    if (o->token && *o->token) {
+        c->token = strdup(o->token);
+        c->token_unverified = true;
+    }
+    if (!c->curl || !c->host || !c->user || !c->password || (o->token && !c->token)) goto oom;
     /* an IPv6 literal needs brackets inside a URL */
     const char *fmt = strchr(c->host, ':') ? "http://[%s]:%d" : "http://%s:%d";
     if (asprintf(&c->endpoint, fmt, c->host, c->port) < 0) {
@@ -288,6 +292,18 @@ int pf_login(pf_client *c, pf_api_error *err)
     return rc;
 }
 
+/* Whether an error means "log in again and repeat". An expired token says AuthInvalidToken.
+ * A token handed in by the caller may also be stale in other ways (its user's password
+ * changed or the user is gone), which the server reports with these codes; only for such a
+ * token, and only until a call has succeeded with it, are they taken as a rejected token. */
+static bool token_rejected(const pf_client *c, const pf_api_error *err)
+{
+    if (strcmp(err->code, "AuthInvalidToken") == 0) return true;
+    if (!c->token_unverified || err->http_status != 400) return false;
+    return strcmp(err->code, "AuthFailed") == 0 || strcmp(err->code, "UserNotExist") == 0 ||
+           strcmp(err->code, "AuthWithoutToken") == 0;
+}
+
 static int call(pf_client *c, const char *method, const char *path, const char *body,
                 exchange *x, pf_api_error *err)
 {
@@ -297,9 +313,13 @@ static int call(pf_client *c, const char *method, const char *path, const char *
     for (int attempt = 0;; attempt++) {
         long status = 0;
         if (perform(c, method, path, body, true, x, &status, err) != 0) return -1;
-        if (status < 400) return 0;
+        if (status < 400) {
+            c->token_unverified = false;
+            return 0;
+        }
         http_error(status, x, err);
-        if (strcmp(err->code, "AuthInvalidToken") != 0 || attempt > 0) return -1;
+        if (!token_rejected(c, err) || attempt > 0) return -1;
+        c->token_unverified = false;
         exchange_reset(x);
         if (pf_login(c, err) != 0) return -1;
     }

@@ -18,6 +18,7 @@ struct pf_client {
     char *user;
     char *password;
     char *token; /* NULL until logged in */
+    bool token_unverified; /* token came from the caller and no call has succeeded with it */
     char *endpoint; /* "http://host:port" */
     long timeout_ms;
 };

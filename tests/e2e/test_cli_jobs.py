@@ -328,3 +328,24 @@ def test_version(cli):
     assert re.match(r"client version: \d+\.\d+\.\d+\nserver version: \S+", out), out
     doc = json.loads(cli.ok("-o", "json", "version"))
     assert "gitVersion" in doc["server"]
+
+
+def test_token_cache(cli, server, tmp_path):
+    tokens = tmp_path / ".paddleflow" / "tokens"
+    cli.ok("job", "list", "-m", "1")
+    files = list(tokens.iterdir())
+    assert len(files) == 1 and oct(files[0].stat().st_mode & 0o777) == "0o600"
+    assert oct(tokens.stat().st_mode & 0o777) == "0o700"
+    token = files[0].read_text()
+    cli.ok("job", "list", "-m", "1")
+    assert files[0].read_text() == token  # reused, not renewed
+    files[0].write_text("garbage-token\n")  # rejected by the server: log in again, re-cache
+    cli.ok("job", "list", "-m", "1")
+    assert files[0].read_text() not in ("garbage-token\n", "")
+    # a wrong password never reuses the token obtained with the right one
+    r = Cli(server.port, tmp_path, password="not-the-password", name="other.ini")("job", "list")
+    assert r.rc == 1 and "code:AuthFailed" in r.err, r
+    assert len(list(tokens.iterdir())) == 1
+    files[0].unlink()
+    cli.ok("job", "list", "-m", "1", env={"PADDLEFLOW_TOKEN_CACHE": "off"})
+    assert list(tokens.iterdir()) == []

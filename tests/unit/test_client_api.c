@@ -87,7 +87,7 @@ static int stop_server(void **state)
 
 static pf_client *new_client(const char *password)
 {
-    pf_client_options o = {"127.0.0.1", server_port, "root", password, 0};
+    pf_client_options o = {"127.0.0.1", server_port, "root", password, 0, NULL};
     pf_api_error e;
     pf_client *c = pf_client_new(&o, &e);
     assert_non_null(c);
@@ -157,7 +157,7 @@ static void test_errors(void **state)
     assert_int_equal(e.http_status, 400);
     pf_client_free(c);
 
-    pf_client_options o = {"127.0.0.1", free_port(), "root", "paddleflow", 2000};
+    pf_client_options o = {"127.0.0.1", free_port(), "root", "paddleflow", 2000, NULL};
     c = pf_client_new(&o, &e);
     assert_int_equal(pf_server_version_get(c, &(pf_server_version *){NULL}, &e), -1);
     assert_string_equal(e.code, "ConnectionError");
@@ -234,6 +234,34 @@ static void test_relogin_after_expiry(void **state)
     pf_client_free(c);
 }
 
+static void test_given_token(void **state)
+{
+    pf_api_error e;
+    pf_client *c = new_client("paddleflow");
+    assert_int_equal(pf_login(c, &e), 0);
+    char *good = strdup(pf_client_token(c));
+    pf_client_free(c);
+
+    /* a saved token is used as is: no login, same token after the call */
+    pf_client_options o = {"127.0.0.1", server_port, "root", "paddleflow", 0, good};
+    c = pf_client_new(&o, &e);
+    pf_flavour *f;
+    assert_int_equal(pf_flavour_get(c, "flavour1", &f, &e), 0);
+    assert_string_equal(f->cpu, "1");
+    pf_flavour_free(f);
+    assert_string_equal(pf_client_token(c), good);
+    pf_client_free(c);
+
+    /* a token the server rejects is replaced by a fresh login, transparently */
+    o.token = "not-a-token";
+    c = pf_client_new(&o, &e);
+    assert_int_equal(pf_flavour_get(c, "flavour2", &f, &e), 0);
+    assert_string_not_equal(pf_client_token(c), "not-a-token");
+    pf_flavour_free(f);
+    pf_client_free(c);
+    free(good);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_relogin_after_expiry),
+        cmocka_unit_test(test_given_token),
     };
     return cmocka_run_group_tests(tests, start_server, stop_server);
 }

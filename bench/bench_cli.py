@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Wall time of `paddleflow job list` and `paddleflow job show ID` against a server holding
+many jobs (issue 4: 100,000 jobs, median of 20 runs, target < 20 ms each).
+
+Starts its own paddleflow-server on a free loopback port with a throwaway data directory and
+an admission capacity of 1 milli-cpu, so the jobs it loads stay queued (init) instead of
+running; loads them over the REST API with keep-alive connections from a few threads; then
+runs the real CLI binary and reports median/p90/min/max per command. Usage:
+
+    bench/bench_cli.py [--bin-dir build/bin] [--jobs 100000] [--runs 20]
+"""
+import argparse
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+PREFIX = "/api/paddleflow/v1"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(bin_dir, data_dir, port):
+    log = open(os.path.join(data_dir, "server.log"), "ab")
+    proc = subprocess.Popen([os.path.join(bin_dir, "paddleflow-server"), "--host", "127.0.0.1",
+                             "--port", str(port), "--data-dir", data_dir, "--capacity-cpu", "1",
+                             "--capacity-mem", "1", "--log-level", "warn"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(1500):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            time.sleep(0.02)
+    proc.kill()
+    sys.exit("server did not start")
+
+
+def login(conn):
+    conn.request("POST", PREFIX + "/login",
+                 json.dumps({"username": "root", "password": "paddleflow"}),
+                 {"Content-Type": "application/json"})
+    return json.loads(conn.getresponse().read())["authorization"]
+
+
+def load_jobs(port, total, threads=4):
+    body = json.dumps({"name": "bench", "schedulingPolicy": {"queue": "default-queue"},
+                       "image": "busybox", "command": "true", "labels": {"bench": "yes"},
+                       "flavour": {"name": "flavour1"}})
+    ids, errors = [], []
+
+    def worker(n):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        hdrs = {"Content-Type": "application/json", "x-pf-authorization": login(conn)}
+        for _ in range(n):
+            conn.request("POST", PREFIX + "/job/single", body, hdrs)
+            r = conn.getresponse()
+            data = r.read()
+            if r.status != 200:
+                errors.append(data)
+                return
+            ids.append(json.loads(data)["id"])
+        conn.close()
+
+    per = [total // threads + (1 if i < total % threads else 0) for i in range(threads)]
+    ts = [threading.Thread(target=worker, args=(n,)) for n in per]
+    t0 = time.time()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    if errors:
+        sys.exit("job creation failed: %r" % errors[0][:300])
+    return ids, time.time() - t0
+
+
+def time_runs(cmd, runs):
+    subprocess.run(cmd, capture_output=True, check=True)  # warm-up (page cache, sqlite)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, capture_output=True)
+        times.append((time.perf_counter() - t0) * 1000)
+        if p.returncode != 0:
+            sys.exit("%s failed: %s" % (" ".join(cmd), p.stderr.decode()))
+    times.sort()
+    return {"median_ms": round(statistics.median(times), 2),
+            "p90_ms": round(times[int(len(times) * 0.9) - 1], 2),
+            "min_ms": round(times[0], 2), "max_ms": round(times[-1], 2)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--bin-dir", default=os.path.join(here, "..", "build", "bin"))
+    ap.add_argument("--jobs", type=int, default=100000)
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--out", default=os.path.join(here, "out", "bench_cli.json"))
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pf-bench-cli-") as d:
+        port = free_port()
+        proc = start_server(a.bin_dir, d, port)
+        try:
+            ids, load_s = load_jobs(port, a.jobs)
+            print("loaded %d jobs in %.1f s (%.0f jobs/s)" % (len(ids), load_s,
+                                                             len(ids) / load_s))
+            ini = os.path.join(d, "pf.ini")
+            with open(ini, "w") as f:
+                f.write("[user]\nname = root\npassword = paddleflow\n[server]\n"
+                        "paddleflow_server_host = 127.0.0.1\npaddleflow_server_port = %d\n"
+                        % port)
+            pf = [os.path.join(a.bin_dir, "paddleflow"), "--pf_config", ini]
+            res = {"jobs": len(ids), "runs": a.runs,
+                   "job list": time_runs(pf + ["job", "list"], a.runs),
+                   "job show": time_runs(pf + ["job", "show", ids[len(ids) // 2]], a.runs),
+                   "job list -m 1000": time_runs(pf + ["job", "list", "-m", "1000"], a.runs)}
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+    for k in ("job list", "job show", "job list -m 1000"):
+        r = res[k]
+        print("%-18s median %7.2f ms  p90 %7.2f ms  min %7.2f ms  max %7.2f ms" % (
+            k, r["median_ms"], r["p90_ms"], r["min_ms"], r["max_ms"]))
+    os.makedirs(os.path.dirname(a.out), exist_ok=True)
+    with open(a.out, "w") as f:
+        json.dump(res, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
