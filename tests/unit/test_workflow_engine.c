@@ -605,6 +605,25 @@ static void test_retry(void **state)
     assert_phase(&s, "wf[0].s", "Failed");
     assert_string_equal(pf_wf_phase(s.st), "Failed");
     sim_free(&s);
+
+    /* retrying a whole steps template: its second attempt re-runs both of its steps */
+    fd = mkstemp(path);
+    close(fd);
+    snprintf(wf, sizeof(wf),
+             "{'spec':{'entrypoint':'main','templates':[{'name':'main','retryStrategy':"
+             "{'limit':3},'steps':[[{'name':'a','template':'ok'}],[{'name':'b','template':'t'}]]},"
+             "{'name':'ok','container':{'command':['true']}},"
+             "{'name':'t','script':{'command':['sh'],'source':'echo x >> %s; "
+             "[ $(wc -l < %s) -ge 2 ]'}}]}}",
+             path, path);
+    sim_init(&s, wf);
+    sim_run(&s);
+    assert_string_equal(s.log.data, "a=;b=;a=;b=;");
+    assert_phase(&s, "wf(0)[1].b", "Failed");
+    assert_phase(&s, "wf(1)[1].b", "Succeeded");
+    assert_phase(&s, "wf", "Succeeded");
+    sim_free(&s);
+    unlink(path);
 }
 
 static void test_nested_and_parameters(void **state)

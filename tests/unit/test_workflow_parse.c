@@ -203,6 +203,9 @@ static void test_duplicates(void **state)
 {
     (void)state;
     expect("'entrypoint':'ok'", OK_T "," OK_T, "duplicate template name 'ok'");
+    expect("'entrypoint':'main','onExit':'ok'",
+           "{'name':'main','dag':{'tasks':[{'name':'onExit','template':'ok'}]}}," OK_T,
+           "task name 'onExit' in the entrypoint DAG 'main' clashes");
     expect(E, "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok'},{'name':'a',"
               "'template':'ok'}]}}," OK_T,
            "duplicate task name 'a'");

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #define WF_ERR_MAX 512
-#define WF_MAX_NODES 200000      /* per workflow; more → node Error (runaway loops/recursion) */
+#define WF_MAX_NODES 50000       /* per workflow; more → node Error (runaway loops/recursion) */
 #define WF_MAX_ITEMS 10000       /* per withItems/withParam expansion */
 #define WF_MAX_DEPTH 64          /* nesting of templates at run time (recursion guard) */
 #define WF_MAX_RESULT (256 << 10) /* outputs.result kept, as Argo */

@@ -871,6 +871,13 @@ static int parse_spec(parser *p, const json_t *spec)
     if (wf->on_exit != WF_NONE &&
         check_required(p, &wf->templates[wf->on_exit], wf->params, wf->n_params, "spec.onExit"))
         return -1;
+    /* the exit handler's node is "<wf>.onExit", the name a root DAG task "onExit" would get */
+    const wf_template *entry_t = &wf->templates[wf->entry];
+    if (wf->on_exit != WF_NONE && entry_t->kind == WF_K_DAG &&
+        wf_map_get(&entry_t->task_map, "onExit", NULL))
+        return pf_fail(p->e, CODE, "task name 'onExit' in the entrypoint DAG '%s' clashes with "
+                       "the exit handler's node; rename the task",
+                       entry_t->name);
     return 0;
 }
 

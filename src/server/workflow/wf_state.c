@@ -268,8 +268,9 @@ static json_t *node_to_json(const wf_node *n)
     if (n->has_exit) json_object_set_new(o, "exitCode", json_integer(n->exit_code));
     json_object_set_new(o, "message", jstr(n->message));
     if (n->result) json_object_set_new(o, "result", jstr(n->result));
-    if (n->inputs) json_object_set(o, "inputs", n->inputs);
-    if (n->action) json_object_set(o, "action", n->action);
+    /* copies: jansson reference counts are not atomic, and the caller owns what it gets */
+    if (n->inputs) json_object_set_new(o, "inputs", json_deep_copy(n->inputs));
+    if (n->action) json_object_set_new(o, "action", json_deep_copy(n->action));
     json_t *ch = json_array();
     for (size_t i = 0; i < n->n_children; i++) json_array_append_new(ch, json_integer((json_int_t)n->children[i]));
     json_object_set_new(o, "children", ch);
@@ -352,8 +353,8 @@ static int node_from_json(pf_wf_state *st, const json_t *o, size_t i, size_t tot
     }
     const char *result = jget_str(o, "result");
     if (result) n->result = wf_xstrdup(result);
-    n->inputs = json_incref(inputs);
-    n->action = json_incref(action);
+    n->inputs = inputs ? json_deep_copy(inputs) : NULL;
+    n->action = action ? json_deep_copy(action) : NULL;
     n->parent = json_integer_value(parent) < 0 ? WF_NONE : (size_t)json_integer_value(parent);
     for (size_t c = 0; c < json_array_size(children); c++)
         wf_node_add_child(st, idx, (size_t)json_integer_value(json_array_get(children, c)));

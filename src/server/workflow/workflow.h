@@ -136,7 +136,7 @@ int64_t pf_wf_started_ms(const pf_wf_state *st);  /* 0 until the first step */
 int64_t pf_wf_finished_ms(const pf_wf_state *st); /* 0 until done */
 /* The earliest time (ms) a deadline (activeDeadlineSeconds) can fire; INT64_MAX when none. */
 int64_t pf_wf_next_deadline(const pf_wf_state *st);
-/* Counts of task (Pod) nodes: those waiting or running, and all created so far. */
+/* Task (Pod) nodes waiting or running. */
 size_t pf_wf_active_tasks(const pf_wf_state *st);
 
 /* The nodes for `GET /job` show, creation order, as a new JSON array of objects:
