@@ -226,7 +226,7 @@ static job_ent *job_of_task(struct pf_jobsvc *m, const char *task, task_ent **te
 
 typedef struct tx_item {
     char id[64];
-    const char *status; /* NULL = only a task row / message */
+    char status[16]; /* "" = only a task row / message (a copy: the job may be gone by commit) */
     char message[512];
     char result[16];
     /* a task row to write */
@@ -263,7 +263,7 @@ static int tx_apply(sqlite3 *db, void *arg, pf_error *e)
         if (it->has_task && pf_task_put(db, it->task, it->id, it->job_pk, it->role, it->index,
                                         it->task_status, it->info, e) != 0)
             return -1;
-        if (it->status) {
+        if (it->status[0]) {
             pf_error te;
             if (pf_job_transition(db, it->id, it->status, it->message, it->result, &te) != 0)
                 snprintf(it->result, sizeof it->result, "%s", ""); /* deleted meanwhile */
@@ -292,7 +292,7 @@ static void tx_free(tx *t)
 static void transition(tx *t, const job_ent *j, const char *status, const char *message)
 {
     tx_item *it = tx_add(t, j->row.id);
-    it->status = status;
+    snprintf(it->status, sizeof it->status, "%s", status);
     snprintf(it->message, sizeof it->message, "%s", message);
 }
 
@@ -537,7 +537,7 @@ static void reconcile(pf_app *app, tx *t)
     struct pf_jobsvc *m = app->jobs;
     for (size_t i = 0; i < t->n; i++) {
         tx_item *it = &t->v[i];
-        if (!it->status || strcmp(it->status, PF_ST_RUNNING) != 0) continue;
+        if (strcmp(it->status, PF_ST_RUNNING) != 0) continue;
         if (strcmp(it->result, PF_ST_RUNNING) == 0) continue;
         job_ent *j = find_job(m, it->id);
         if (j && !j->stopping) {
