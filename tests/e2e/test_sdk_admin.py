@@ -222,7 +222,8 @@ def test_fs_lifecycle(client):
         raises_code("FileSystemNameFormatError", client.add_fs, "bad name", "local://" + d)
         assert client.delete_fs(name) == (True, None)
         assert name not in [f.name for f in client.list_fs()[1]]
-        e = raises_code("FileSystemNotExist", client.show_fs, name)
-        assert e.status == 403
+        # upstream's fs controller answers RecordNotFound "username[..] has not created fsName[..]"
+        e = raises_code("RecordNotFound", client.show_fs, name)
+        assert e.status == 404 and name in e.message
     raises_code("InvalidFSName", client.add_fs, "", "local:///tmp")
     raises_code("InvalidURL", client.add_fs, "x", "")

@@ -51,7 +51,7 @@ def test_create_and_show_single_job(client):
     assert job.image == "busybox" and job.command == "echo $GREETING"
     assert job.args_list == ["there"]
     assert job.env["GREETING"] == "hi"
-    assert job.port == 0 and job.extra_fs_list == []
+    assert job.port == 0 and not job.extra_fs_list  # §3.12: extraFS is an array or null
     assert job.framework == "standalone"
     assert [m["role"] for m in job.member_list] == ["worker"]
     assert TIME_RE.match(job.accept_time) and TIME_RE.match(job.start_time)

@@ -2,14 +2,19 @@
 
 ``GET /log/job?jobID=…`` (api.md §3.11 with D11) returns every task's log cut by
 ``lineLimit``/``sizeLimit``. The ``follow=true`` extension of this project keeps the response
-open and streams the log as chunked text until the job ends; follow_log turns that into an
-iterator of text pieces. It uses a connection of its own, so the Client stays usable meanwhile.
+open and streams one task's log as chunked text until the job ends; follow_log turns that into
+an iterator of text pieces. It uses a connection of its own, so the Client stays usable
+meanwhile. The server refuses to follow a job with no running task yet (403 ActionNotAllowed,
+"retry when it runs"), so follow_log waits for the job to start, with a gentle backoff.
 """
 import codecs
+import time
 from typing import Any, Dict, Iterator, Optional, Union
 
 from paddleflow.common.base import ClientBase, Result
+from paddleflow.common.exception import PaddleFlowSDKException
 from paddleflow.common.util import compact, positive_int, require
+from paddleflow.job.job_api import FINAL_STATUSES
 from paddleflow.log.log_info import LogInfoByLimit
 
 DEFAULT_LINE_LIMIT = 1000
@@ -78,25 +83,64 @@ class LogApi(ClientBase):
                              cluster_name=cluster_name, name=name, namespace=namespace,
                              type=type)
 
-    def follow_log(self, job_id: str, read_timeout: Optional[float] = None) -> Iterator[str]:
+    def follow_log(self, job_id: str, read_timeout: Optional[float] = None,
+                   task_name: Optional[str] = None) -> Iterator[str]:
         """Stream a job's log as it is written, until the job ends (like ``tail -f``).
 
-        Yields pieces of text as they arrive (not necessarily whole lines). Stopping the
-        iteration early (``break``) closes the stream.
+        Yields pieces of text as they arrive (not necessarily whole lines). A job that has not
+        started yet is waited for; one that ended before it started streaming yields its whole
+        log. Stopping the iteration early (``break``, ``close()``) closes the stream.
 
         Args:
             job_id: the job.
             read_timeout: give up with ``Timeout`` if nothing arrives for this many seconds
                 (None: wait as long as the job runs).
+            task_name: the task to follow (default: the job's first task).
         Raises:
-            PaddleFlowSDKException: ``JobNotFound`` etc. from the server when called;
-                ``Timeout`` / ``ConnectionError`` while streaming.
+            PaddleFlowSDKException: ``JobNotFound``, ``ActionNotAllowed`` (not the owner)
+                etc. when called; ``Timeout`` / ``ConnectionError`` while streaming.
         """
         self.pre_check()
         require(job_id, "InvalidJobID", "job_id")
-        chunks = self._stream("/log/job", query={"jobID": job_id, "follow": "true"},
-                              read_timeout=read_timeout)
-        return _decode(chunks)
+        query = compact({"jobID": job_id, "follow": "true", "taskName": task_name})
+        first = self._open_follow(job_id, query, read_timeout)
+        return self._follow(job_id, query, read_timeout, first)
+
+    def _open_follow(self, job_id: str, query: Dict[str, Any],
+                     read_timeout: Optional[float]) -> Optional[Iterator[str]]:
+        """Start streaming; None while the job has no running task yet (the server answers
+        403 ActionNotAllowed then). A job already ended yields its stored log instead."""
+        try:
+            return _decode(self._stream("/log/job", query=query, read_timeout=read_timeout))
+        except PaddleFlowSDKException as e:
+            if e.status != 403 or e.code != "ActionNotAllowed":
+                raise
+        _, job = self.show_job(job_id)  # raises if the caller may not see the job
+        if job.status not in FINAL_STATUSES:
+            return None
+        _, result = self.show_log(job_id)
+        task = query.get("taskName")
+        return iter([log.log_content for log in result["logs"]
+                     if log.log_content and (task is None or log.task_id == task)])
+
+    def _follow(self, job_id: str, query: Dict[str, Any], read_timeout: Optional[float],
+                chunks: Optional[Iterator[str]]) -> Iterator[str]:
+        delay, waited = 0.1, 0.0
+        while chunks is None:
+            if read_timeout is not None and waited >= read_timeout:
+                raise PaddleFlowSDKException(
+                    "Timeout", "job %s did not start within %s s" % (job_id, read_timeout))
+            time.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 1.0)
+            chunks = self._open_follow(job_id, query, read_timeout)
+        try:
+            for text in chunks:
+                yield text
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
 
 
 def _decode(chunks: Iterator[bytes]) -> Iterator[str]:
