@@ -23,7 +23,7 @@ typedef struct cli_opt {
     const char *short_name; /* "-fl", or NULL */
     const char *long_name;  /* "--fieldlist"; also the key commands look values up by */
     const char *metavar;    /* NULL: a flag without value */
-    const char *help;
+    const char *help;     /* NULL: a hidden alias (not in help, docs or completion) */
     const char *complete; /* completion: NULL, "@file", or words "a b c" */
 } cli_opt;
 

@@ -371,7 +371,9 @@ static int run_update(cli_ctx *ctx, const cli_parsed *p)
         free(labels);
         return rc;
     }
-    pf_job_update_options o = {cli_opt_value(p, "--priority"), labels, nl, annotations, na};
+    const char *priority = cli_opt_value(p, "--priority");
+    if (!priority) priority = cli_opt_value(p, "--prority"); /* the seed's spelling */
+    pf_job_update_options o = {priority, labels, nl, annotations, na};
     pf_client *c = cli_client(ctx);
     pf_api_error e;
     rc = c ? pf_job_update(c, p->args[0], &o, &e) : -1;
@@ -444,7 +446,8 @@ static const cli_cmd JOB_CMDS[] = {
      {{"-p", "--priority", "PRIORITY", "HIGH, NORMAL or LOW (any case)",
        "high normal low very_high very_low"},
       {"-l", "--labels", "K=V,...", "labels to set; k= removes k", NULL},
-      {"-a", "--annotations", "K=V,...", "annotations to set; k= removes k", NULL}},
+      {"-a", "--annotations", "K=V,...", "annotations to set; k= removes k", NULL},
+      {NULL, "--prority", "PRIORITY", NULL, NULL}}, /* hidden: the seed's typo of --priority */
      run_update,
      false},
     {0},

@@ -123,11 +123,13 @@ void cli_print_command_help(FILE *f, const cli_group *g, const cli_cmd *c)
     char label[128];
     int width = 6;
     for (int i = 0; i < CLI_MAX_OPTS && c->opts[i].long_name; i++) {
+        if (!c->opts[i].help) continue; /* hidden alias */
         opt_label(label, sizeof label, &c->opts[i]);
         if ((int)strlen(label) > width) width = (int)strlen(label);
     }
     if (width > 32) width = 32;
     for (int i = 0; i < CLI_MAX_OPTS && c->opts[i].long_name; i++) {
+        if (!c->opts[i].help) continue; /* hidden alias */
         opt_label(label, sizeof label, &c->opts[i]);
         print_row(f, label, c->opts[i].help, width);
     }
@@ -139,6 +141,7 @@ void cli_print_command_help(FILE *f, const cli_group *g, const cli_cmd *c)
 static void words_of_opts(FILE *f, const cli_cmd *c)
 {
     for (int i = 0; i < CLI_MAX_OPTS && c->opts[i].long_name; i++) {
+        if (!c->opts[i].help) continue; /* hidden alias */
         if (c->opts[i].short_name) fprintf(f, "%s ", c->opts[i].short_name);
         fprintf(f, "%s ", c->opts[i].long_name);
     }
@@ -149,6 +152,7 @@ static void words_of_opts(FILE *f, const cli_cmd *c)
 static void value_cases(FILE *f, const cli_cmd *c)
 {
     for (int i = 0; i < CLI_MAX_OPTS && c->opts[i].long_name; i++) {
+        if (!c->opts[i].help) continue; /* hidden alias */
         const cli_opt *o = &c->opts[i];
         if (!o->metavar) continue;
         fprintf(f, "            %s%s%s) ", o->short_name ? o->short_name : "",
@@ -271,6 +275,7 @@ static void md_command(FILE *f, const cli_group *g, const cli_cmd *c)
     fprintf(f, "| option | meaning |\n|---|---|\n");
     char label[128];
     for (int i = 0; i < CLI_MAX_OPTS && c->opts[i].long_name; i++) {
+        if (!c->opts[i].help) continue; /* hidden alias */
         opt_label(label, sizeof label, &c->opts[i]);
         fprintf(f, "| `%s` | ", label);
         md_escape(f, c->opts[i].help);
@@ -289,18 +294,31 @@ void cli_print_docs(FILE *f)
                "defaults when missing), logs in, runs one command and exits 0 on success, 1 on "
                "a failed request (the server's code, message and request id on stderr) and 2 on "
                "a usage error. `PADDLEFLOW_SERVER_HOST`, `PADDLEFLOW_SERVER_PORT`, "
-               "`PADDLEFLOW_USER` and `PADDLEFLOW_PASSWORD` override the file.\n\n"
+               "`PADDLEFLOW_USER` and `PADDLEFLOW_PASSWORD` override the file. The login token "
+               "is kept in `~/.paddleflow/tokens/` (mode 0600, one file per host, port, user "
+               "and password) and renewed when the server rejects it; "
+               "`PADDLEFLOW_TOKEN_CACHE=off` disables that.\n\n"
+               "Server errors print as `[PaddleFlowSDKException] code:<code> message:<message> "
+               "requestId:<id>` (upstream's format); a server that cannot be reached prints "
+               "`error: cannot connect to paddleflow server at <host>:<port>: <reason>`.\n\n"
                "## Global options (before the command)\n\n| option | meaning |\n|---|---|\n");
     for (size_t i = 0; i < N_GLOBAL; i++) {
-        fprintf(f, "| `%s%s%s` | ", GLOBAL_OPTS[i].names, GLOBAL_OPTS[i].metavar ? " " : "",
-                GLOBAL_OPTS[i].metavar ? GLOBAL_OPTS[i].metavar : "");
+        char label[128];
+        snprintf(label, sizeof label, "%s%s%s", GLOBAL_OPTS[i].names,
+                 GLOBAL_OPTS[i].metavar ? " " : "",
+                 GLOBAL_OPTS[i].metavar ? GLOBAL_OPTS[i].metavar : "");
+        fputs("| `", f);
+        md_escape(f, label);
+        fputs("` | ", f);
         md_escape(f, GLOBAL_OPTS[i].help);
         fprintf(f, " |\n");
     }
     fprintf(f, "\n`-o json` prints exactly one JSON document per command (the server's objects "
                "for show and list), never truncated; `table` (default) prints grid tables whose "
                "cells longer than 60 columns are wrapped; `text` prints each cell followed by a "
-               "space and a tab.\n\n");
+               "space and a tab. `job show` prints the table, then `job config and runtime "
+               "info:` and the job's spec, message and runtime as indented JSON; with `-fl` it "
+               "prints only the table of the chosen fields.\n\n");
     for (int i = 0; cli_groups[i]; i++) {
         const cli_group *g = cli_groups[i];
         if (g->hidden) continue;

@@ -259,8 +259,14 @@ def test_update_priority_of_waiting_job(cli, api, tmp_path):
     wait_status(api, first, ("running",))
     second = create(cli, tmp_path, command="sleep 60", schedulingPolicy=small)
     assert api.get("/job/" + second).json["status"] in ("init", "pending")
-    assert cli.ok("job", "update", second, "-p", "high") == "job[%s] update success\n" % second
-    assert api.get("/job/" + second).json["schedulingPolicy"]["priority"] == "HIGH"
+    assert cli.ok("job", "update", second, "-p", "low") == "job[%s] update success\n" % second
+    assert api.get("/job/" + second).json["schedulingPolicy"]["priority"] == "LOW"
+    # the seed's literal command, typo included: paddleflow job update jobid --prority high ...
+    assert cli.ok("job", "update", second, "--prority", "high", "--labels",
+                  "label1=value1,label2=value2") == "job[%s] update success\n" % second
+    job = api.get("/job/" + second).json
+    assert job["schedulingPolicy"]["priority"] == "HIGH"
+    assert job["labels"] == {"label1": "value1", "label2": "value2"}
     for job_id in (second, first):
         assert cli.ok("job", "stop", job_id) == "job[%s] stop success\n" % job_id
     for job_id in (second, first):
