@@ -102,6 +102,15 @@ def test_create_rejected_by_server_shows_code_message_request_id(cli, tmp_path):
     assert r.rc == 1 and "code:JobCreateFailed" in r.err and "image" in r.err, r
 
 
+def test_create_routes_distributed_and_workflow(cli, tmp_path):
+    """The job type picks the endpoint; the server's own validation proves where it went."""
+    r = cli("job", "create", "distributed", job_file(tmp_path, spec(framework="nope", members=[
+        {"role": "worker", "replicas": 2, "image": "busybox", "command": "true"}])))
+    assert r.rc == 1 and "code:JobCreateFailed" in r.err and "invalid framework nope" in r.err, r
+    r = cli("job", "create", "workflow", job_file(tmp_path, "name: wf\n", "wf.yaml"))
+    assert r.rc == 1 and "code:JobCreateFailed" in r.err and "ExtensionTemplate" in r.err, r
+
+
 # ---- show ------------------------------------------------------------------------------
 
 SHOW_HEADERS = ["job id", "job name", "queue", "priority", "status", "accept time",
