@@ -52,8 +52,12 @@ static int teardown(void **state)
 /* ---- writes run on the store's writer, as the services do ---- */
 
 #define WRITER(name, call)                                                                         \
-    static int name(sqlite3 *db, void *arg, pf_error *e) { return call; }
-WRITER(w_exec, sqlite3_exec(db, arg, NULL, NULL, NULL) == SQLITE_OK ? 0 : pf_store_fail(db, e, "exec"))
+    static int name(sqlite3 *db, void *arg, pf_error *e)                                           \
+    {                                                                                              \
+        return call;                                                                               \
+    }
+WRITER(w_exec,
+       sqlite3_exec(db, arg, NULL, NULL, NULL) == SQLITE_OK ? 0 : pf_store_fail(db, e, "exec"))
 WRITER(w_queue_insert, pf_queue_insert(db, arg, e))
 WRITER(w_queue_update, pf_queue_update(db, arg, e))
 WRITER(w_queue_delete, pf_queue_delete(db, arg, e))
@@ -78,8 +82,7 @@ static void expect_code(int rc, const pf_error *e, const char *code)
     assert_string_equal(e->code, code);
 }
 
-static void add_job(pf_store *s, const char *id, const char *queue, const char *status,
-                    int deleted)
+static void add_job(pf_store *s, const char *id, const char *queue, const char *status, int deleted)
 {
     char sql[512];
     snprintf(sql, sizeof sql,

@@ -20,9 +20,9 @@ void pf_h_cluster_list(pf_req *r, pf_resp *w)
 {
     pf_error e;
     pf_caller c = PF_CALLER(r);
-    json_t *out = pf_clusters_list(r->app, &c, pf_req_query(r, "marker"),
-                                   pf_req_query(r, "maxKeys"), pf_req_query(r, "clusterNames"),
-                                   pf_req_query(r, "clusterStatus"), &e);
+    json_t *out =
+        pf_clusters_list(r->app, &c, pf_req_query(r, "marker"), pf_req_query(r, "maxKeys"),
+                         pf_req_query(r, "clusterNames"), pf_req_query(r, "clusterStatus"), &e);
     pf_reply(r, w, out ? 0 : -1, out, &e);
 }
 

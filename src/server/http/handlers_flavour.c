@@ -21,9 +21,9 @@ void pf_h_flavour_list(pf_req *r, pf_resp *w)
 {
     pf_error e;
     pf_caller c = PF_CALLER(r);
-    json_t *out = pf_flavours_list(r->app, &c, pf_req_query(r, "marker"),
-                                   pf_req_query(r, "maxKeys"), pf_req_query(r, "clusterName"),
-                                   pf_req_query(r, "name"), &e);
+    json_t *out =
+        pf_flavours_list(r->app, &c, pf_req_query(r, "marker"), pf_req_query(r, "maxKeys"),
+                         pf_req_query(r, "clusterName"), pf_req_query(r, "name"), &e);
     pf_reply(r, w, out ? 0 : -1, out, &e);
 }
 

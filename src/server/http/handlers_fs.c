@@ -22,9 +22,9 @@ void pf_h_fs_list(pf_req *r, pf_resp *w)
 {
     pf_error e;
     pf_caller c = PF_CALLER(r);
-    json_t *out = pf_filesystems_list(r->app, &c, pf_req_query(r, "marker"),
-                                      pf_req_query(r, "maxKeys"), pf_req_query(r, "username"),
-                                      pf_req_query(r, "fsName"), &e);
+    json_t *out =
+        pf_filesystems_list(r->app, &c, pf_req_query(r, "marker"), pf_req_query(r, "maxKeys"),
+                            pf_req_query(r, "username"), pf_req_query(r, "fsName"), &e);
     pf_reply(r, w, out ? 0 : -1, out, &e);
 }
 
@@ -32,8 +32,7 @@ void pf_h_fs_show(pf_req *r, pf_resp *w)
 {
     pf_error e;
     pf_caller c = PF_CALLER(r);
-    json_t *out =
-        pf_filesystems_show(r->app, &c, r->params[0], pf_req_query(r, "username"), &e);
+    json_t *out = pf_filesystems_show(r->app, &c, r->params[0], pf_req_query(r, "username"), &e);
     pf_reply(r, w, out ? 0 : -1, out, &e);
 }
 
@@ -41,7 +40,6 @@ void pf_h_fs_delete(pf_req *r, pf_resp *w)
 {
     pf_error e;
     pf_caller c = PF_CALLER(r);
-    pf_reply(r, w,
-             pf_filesystems_delete(r->app, &c, r->params[0], pf_req_query(r, "username"), &e),
+    pf_reply(r, w, pf_filesystems_delete(r->app, &c, r->params[0], pf_req_query(r, "username"), &e),
              NULL, &e);
 }

@@ -25,8 +25,8 @@ static const char *const CLUSTER_TYPES[] = {"Kubernetes", "K3S", "Local", "local
 int pf_cluster_req_decode(const json_t *body, pf_cluster_req *r, pf_error *e)
 {
     memset(r, 0, sizeof *r);
-    r->name = r->description = r->endpoint = r->source = r->cluster_type = r->version =
-        r->status = r->credential = r->setting = "";
+    r->name = r->description = r->endpoint = r->source = r->cluster_type = r->version = r->status =
+        r->credential = r->setting = "";
     if (pf_json_str(body, "clusterName", &r->name, e) ||
         pf_json_str(body, "description", &r->description, e) ||
         pf_json_str(body, "endpoint", &r->endpoint, e) ||
@@ -68,9 +68,11 @@ json_t *pf_cluster_json(const pf_cluster *cl)
 
 static size_t trim(const char *s, const char **start)
 {
-    while (isspace((unsigned char)*s)) s++;
+    while (isspace((unsigned char)*s))
+        s++;
     size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1])) n--;
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
     *start = s;
     return n;
 }
@@ -225,9 +227,8 @@ static json_t *split_names(const char *csv)
     return arr;
 }
 
-json_t *pf_clusters_list(pf_app *app, const pf_caller *c, const char *marker,
-                         const char *max_keys, const char *names, const char *status,
-                         pf_error *e)
+json_t *pf_clusters_list(pf_app *app, const pf_caller *c, const char *marker, const char *max_keys,
+                         const char *names, const char *status, pf_error *e)
 {
     if (!c->root) {
         pf_fail(e, "OnlyRootAllowed", "list cluster failed");
@@ -240,14 +241,15 @@ json_t *pf_clusters_list(pf_app *app, const pf_caller *c, const char *marker,
     json_t *filter = split_names(names);
     pf_cluster *rows;
     int n;
-    int rc = pf_cluster_list(pf_store_reader(app->store), filter, status, after, limit + 1,
-                             &rows, &n, e);
+    int rc = pf_cluster_list(pf_store_reader(app->store), filter, status, after, limit + 1, &rows,
+                             &n, e);
     json_decref(filter);
     if (rc != 0) return NULL;
     bool truncated = n > limit;
     int shown = truncated ? limit : n;
     json_t *items = json_array();
-    for (int i = 0; i < shown; i++) json_array_append_new(items, pf_cluster_json(&rows[i]));
+    for (int i = 0; i < shown; i++)
+        json_array_append_new(items, pf_cluster_json(&rows[i]));
     json_t *out = pf_list_envelope(app, limit, truncated, shown ? rows[shown - 1].pk : 0,
                                    "clusterList", items);
     pf_cluster_list_free(rows, n);
@@ -297,7 +299,8 @@ static int merge_cluster(sqlite3 *db, pf_cluster *cl, const pf_cluster_req *r, p
         (copy_trim(cl->cluster_type, sizeof cl->cluster_type, r->cluster_type, "clusterType", e) ||
          check_type(cl->cluster_type, e)))
         return -1;
-    if (trim(r->version, &s) && copy_trim(cl->version, sizeof cl->version, r->version, "version", e))
+    if (trim(r->version, &s) &&
+        copy_trim(cl->version, sizeof cl->version, r->version, "version", e))
         return -1;
     if (check_version(cl, e)) return -1;
     if (trim(r->status, &s) && (copy_trim(cl->status, sizeof cl->status, r->status, "status", e) ||
@@ -346,8 +349,7 @@ static int delete_cluster(sqlite3 *db, void *arg, pf_error *e)
     char queues[PF_ERR_MSG_MAX];
     int n = 0;
     if (pf_cluster_inuse_queues(db, name, queues, sizeof queues, &n, e) != 0) return -1;
-    if (n > 0)
-        return pf_fail(e, "QueueIsInUse", "cluster %s has inuse queues: %s", name, queues);
+    if (n > 0) return pf_fail(e, "QueueIsInUse", "cluster %s has inuse queues: %s", name, queues);
     return pf_cluster_delete(db, name, e);
 }
 

@@ -12,8 +12,8 @@
 
 typedef struct pf_cluster_req {
     const char *name, *description, *endpoint, *source, *cluster_type, *version, *status,
-        *credential, *setting;  /* borrowed from the body; "" when absent */
-    json_t *namespace_list;     /* borrowed array of strings, NULL when absent */
+        *credential, *setting; /* borrowed from the body; "" when absent */
+    json_t *namespace_list;    /* borrowed array of strings, NULL when absent */
 } pf_cluster_req;
 
 /* Decodes a POST/PUT /cluster body (api.md §1.3). The body must outlive r. */
@@ -22,9 +22,8 @@ int pf_cluster_req_decode(const json_t *body, pf_cluster_req *r, pf_error *e);
 /* POST /cluster → the cluster object. */
 json_t *pf_clusters_create(pf_app *app, const pf_caller *c, const pf_cluster_req *r, pf_error *e);
 /* GET /cluster. names: "a,b" filter (NULL = all); status: exact filter (NULL = any). */
-json_t *pf_clusters_list(pf_app *app, const pf_caller *c, const char *marker,
-                         const char *max_keys, const char *names, const char *status,
-                         pf_error *e);
+json_t *pf_clusters_list(pf_app *app, const pf_caller *c, const char *marker, const char *max_keys,
+                         const char *names, const char *status, pf_error *e);
 json_t *pf_clusters_show(pf_app *app, const pf_caller *c, const char *name, pf_error *e);
 /* PUT /cluster/{name} → the updated cluster object. */
 json_t *pf_clusters_update(pf_app *app, const pf_caller *c, const char *name,

@@ -20,7 +20,7 @@
 #define FS_ID_NAME_MAX 59 /* 63 - len("fs-") - len("-"): len(user) + len(name) */
 
 /* Upstream's accepted URL schemes; only local is backed by this server. */
-static const char *const SCHEMES[] = {"hdfs", "local", "s3",        "sftp", "mock",
+static const char *const SCHEMES[] = {"hdfs", "local",     "s3",  "sftp", "mock",
                                       "cfs",  "glusterfs", "bos", "afs"};
 
 int pf_fs_req_decode(const json_t *body, pf_fs_req *r, pf_error *e)
@@ -84,11 +84,13 @@ static int local_dir(const char *url, char *out, size_t cap, pf_error *e)
                        "local path [%s] must be absolute: write the url as "
                        "local:///<absolute directory>",
                        p);
-    if (strlen(p) >= cap) return pf_fail(e, URL_CODE, "local path is longer than %zu bytes", cap - 1);
+    if (strlen(p) >= cap)
+        return pf_fail(e, URL_CODE, "local path is longer than %zu bytes", cap - 1);
     size_t len = 0;
     out[0] = '\0';
     while (*p) {
-        while (*p == '/') p++;
+        while (*p == '/')
+            p++;
         size_t n = strcspn(p, "/");
         if (n == 2 && strncmp(p, "..", 2) == 0)
             return pf_fail(e, URL_CODE, "local path of [%s] must not contain '..'", url);
@@ -106,7 +108,8 @@ static int local_dir(const char *url, char *out, size_t cap, pf_error *e)
         return pf_fail(e, URL_CODE, "local path [%s] does not exist", out);
     if (stat(out, &st) != 0)
         return pf_fail(e, URL_CODE, "local path [%s] is not accessible: %s", out, strerror(errno));
-    if (!S_ISDIR(st.st_mode)) return pf_fail(e, URL_CODE, "local path [%s] is not a directory", out);
+    if (!S_ISDIR(st.st_mode))
+        return pf_fail(e, URL_CODE, "local path [%s] is not a directory", out);
     return 0;
 }
 
@@ -126,8 +129,9 @@ static int check_url(const char *url, char *dir, size_t cap, pf_error *e)
                        "(e.g. local:///data/dir)",
                        (int)n, url);
     if (strncmp(url, "local://", 8) != 0)
-        return pf_fail(e, URL_CODE, "[%s] is not a correct local url: write local:///<absolute "
-                                    "directory>",
+        return pf_fail(e, URL_CODE,
+                       "[%s] is not a correct local url: write local:///<absolute "
+                       "directory>",
                        url);
     return local_dir(url, dir, cap, e);
 }
@@ -179,8 +183,7 @@ json_t *pf_filesystems_create(pf_app *app, const pf_caller *c, const pf_fs_req *
 }
 
 json_t *pf_filesystems_list(pf_app *app, const pf_caller *c, const char *marker,
-                            const char *max_keys, const char *user, const char *name,
-                            pf_error *e)
+                            const char *max_keys, const char *user, const char *name, pf_error *e)
 {
     int limit;
     int64_t after;
@@ -194,9 +197,10 @@ json_t *pf_filesystems_list(pf_app *app, const pf_caller *c, const char *marker,
     bool truncated = n > limit;
     int shown = truncated ? limit : n;
     json_t *items = json_array();
-    for (int i = 0; i < shown; i++) json_array_append_new(items, pf_fs_json(&rows[i]));
-    json_t *out = pf_list_envelope(app, limit, truncated, shown ? rows[shown - 1].pk : 0,
-                                   "fsList", items);
+    for (int i = 0; i < shown; i++)
+        json_array_append_new(items, pf_fs_json(&rows[i]));
+    json_t *out =
+        pf_list_envelope(app, limit, truncated, shown ? rows[shown - 1].pk : 0, "fsList", items);
     pf_fs_list_free(rows, n);
     return out;
 }

@@ -25,8 +25,7 @@ json_t *pf_filesystems_create(pf_app *app, const pf_caller *c, const pf_fs_req *
 /* GET /fs: the caller's filesystems; root sees everyone's, or user's when given.
  * name: exact filter (NULL = any). */
 json_t *pf_filesystems_list(pf_app *app, const pf_caller *c, const char *marker,
-                            const char *max_keys, const char *user, const char *name,
-                            pf_error *e);
+                            const char *max_keys, const char *user, const char *name, pf_error *e);
 /* GET /fs/{name}: the caller's filesystem (root: user's when given). */
 json_t *pf_filesystems_show(pf_app *app, const pf_caller *c, const char *name, const char *user,
                             pf_error *e);

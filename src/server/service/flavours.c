@@ -47,8 +47,8 @@ static int rewrap(pf_error *e, const char *prefix)
 static int check_main(const char *key, const char *v, pf_error *e)
 {
     if (strlen(v) > PF_FLAVOUR_QTY_MAX)
-        return pf_fail(e, BAD, "validate %s failed,err: %s must be at most %d characters", key,
-                       key, PF_FLAVOUR_QTY_MAX);
+        return pf_fail(e, BAD, "validate %s failed,err: %s must be at most %d characters", key, key,
+                       PF_FLAVOUR_QTY_MAX);
     pf_quantity q;
     if (pf_quantity_parse(v, &q, e) != 0) {
         char prefix[64];
@@ -92,7 +92,8 @@ json_t *pf_flavour_json(const pf_flavour *f)
     pf_json_set_str(o, "name", f->name);
     pf_json_set_str(o, "cpu", f->cpu);
     pf_json_set_str(o, "mem", f->mem);
-    json_object_set_new(o, "scalarResources", f->scalar ? json_deep_copy(f->scalar) : json_object());
+    json_object_set_new(o, "scalarResources",
+                        f->scalar ? json_deep_copy(f->scalar) : json_object());
     if (*f->cluster_name) pf_json_set_str(o, "clusterName", f->cluster_name);
     pf_json_set_str(o, "createTime", ct);
     pf_json_set_str(o, "updateTime", ut);
@@ -141,9 +142,8 @@ json_t *pf_flavours_create(pf_app *app, const pf_caller *c, const pf_flavour_req
     return json_pack("{s:s}", "name", r->name);
 }
 
-json_t *pf_flavours_list(pf_app *app, const pf_caller *c, const char *marker,
-                         const char *max_keys, const char *cluster, const char *name_part,
-                         pf_error *e)
+json_t *pf_flavours_list(pf_app *app, const pf_caller *c, const char *marker, const char *max_keys,
+                         const char *cluster, const char *name_part, pf_error *e)
 {
     int limit;
     int64_t after;
@@ -157,7 +157,8 @@ json_t *pf_flavours_list(pf_app *app, const pf_caller *c, const char *marker,
     bool truncated = n > limit;
     int shown = truncated ? limit : n;
     json_t *items = json_array();
-    for (int i = 0; i < shown; i++) json_array_append_new(items, pf_flavour_json(&rows[i]));
+    for (int i = 0; i < shown; i++)
+        json_array_append_new(items, pf_flavour_json(&rows[i]));
     json_t *out = pf_list_envelope(app, limit, truncated, shown ? rows[shown - 1].pk : 0,
                                    "flavourList", items);
     pf_flavour_list_free(rows, n);

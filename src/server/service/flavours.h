@@ -26,9 +26,8 @@ int pf_flavour_check(const char *cpu, const char *mem, const json_t *scalars, pf
 /* POST /flavour → {"name"}. */
 json_t *pf_flavours_create(pf_app *app, const pf_caller *c, const pf_flavour_req *r, pf_error *e);
 /* GET /flavour. cluster / name_part: filters of §6.2 (NULL = absent). */
-json_t *pf_flavours_list(pf_app *app, const pf_caller *c, const char *marker,
-                         const char *max_keys, const char *cluster, const char *name_part,
-                         pf_error *e);
+json_t *pf_flavours_list(pf_app *app, const pf_caller *c, const char *marker, const char *max_keys,
+                         const char *cluster, const char *name_part, pf_error *e);
 json_t *pf_flavours_show(pf_app *app, const pf_caller *c, const char *name, pf_error *e);
 /* PUT /flavour/{name} → the updated flavour. */
 json_t *pf_flavours_update(pf_app *app, const pf_caller *c, const char *name,

@@ -63,8 +63,8 @@ void pf_queue_req_clear(pf_queue_req *r)
 
 #define DNS1123_LEN "must be no more than 63 characters"
 #define DNS1123_RE                                                                                 \
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "  \
-    "must start and end with an alphanumeric character (regex used for validation is "            \
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and "   \
+    "must start and end with an alphanumeric character (regex used for validation is "             \
     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
 
 static bool lower_alnum(char ch)
@@ -77,7 +77,8 @@ bool pf_dns1123_label(const char *s, char *why, size_t why_len)
     size_t n = strlen(s);
     bool too_long = n > 63;
     bool bad = n == 0 || !lower_alnum(s[0]) || !lower_alnum(s[n - 1]);
-    for (size_t i = 0; i < n && !bad; i++) bad = !lower_alnum(s[i]) && s[i] != '-';
+    for (size_t i = 0; i < n && !bad; i++)
+        bad = !lower_alnum(s[i]) && s[i] != '-';
     if (!too_long && !bad) return true;
     snprintf(why, why_len, "%s%s%s", too_long ? DNS1123_LEN : "", too_long && bad ? "," : "",
              bad ? DNS1123_RE : "");
@@ -146,8 +147,8 @@ static int check_namespace(const pf_cluster *cl, const char *ns, pf_error *e)
     if (!*ns) return pf_fail(e, "NamespaceNotFound", "namespace is required");
     if (json_array_size(cl->namespace_list) == 0) {
         if (!pf_dns1123_label(ns, why, sizeof why))
-            return pf_fail(e, "NamespaceNotFound", "namespace[%s] of queue is invalid, err: %s",
-                           ns, why);
+            return pf_fail(e, "NamespaceNotFound", "namespace[%s] of queue is invalid, err: %s", ns,
+                           why);
         return 0;
     }
     size_t i;
@@ -213,7 +214,8 @@ static int insert_queue(sqlite3 *db, void *arg, pf_error *e)
     int rc = pf_cluster_get(db, q->cluster_name, &cl, e);
     pf_cluster_clear(&cl);
     if (rc < 0) return -1;
-    if (rc == 1) return pf_fail(e, "ClusterNotFound", "cluster[%s] not found by name", q->cluster_name);
+    if (rc == 1)
+        return pf_fail(e, "ClusterNotFound", "cluster[%s] not found by name", q->cluster_name);
     return pf_queue_insert(db, q, e);
 }
 
@@ -254,15 +256,16 @@ json_t *pf_queues_list(pf_app *app, const pf_caller *c, const char *marker, cons
         return NULL;
     pf_queue *rows;
     int n;
-    if (pf_queue_list(pf_store_reader(app->store), name, c->root ? "" : c->name, after,
-                      limit + 1, &rows, &n, e) != 0)
+    if (pf_queue_list(pf_store_reader(app->store), name, c->root ? "" : c->name, after, limit + 1,
+                      &rows, &n, e) != 0)
         return NULL;
     bool truncated = n > limit;
     int shown = truncated ? limit : n;
     json_t *items = json_array();
-    for (int i = 0; i < shown; i++) json_array_append_new(items, pf_queue_json(&rows[i], NULL));
-    json_t *out = pf_list_envelope(app, limit, truncated, shown ? rows[shown - 1].pk : 0,
-                                   "queueList", items);
+    for (int i = 0; i < shown; i++)
+        json_array_append_new(items, pf_queue_json(&rows[i], NULL));
+    json_t *out =
+        pf_list_envelope(app, limit, truncated, shown ? rows[shown - 1].pk : 0, "queueList", items);
     pf_queue_list_free(rows, n);
     return out;
 }
@@ -368,8 +371,8 @@ static int update_queue(sqlite3 *db, void *arg, pf_error *e)
     return pf_queue_update(db, arg, e);
 }
 
-json_t *pf_queues_update(pf_app *app, const pf_caller *c, const char *name,
-                         const pf_queue_req *r, pf_error *e)
+json_t *pf_queues_update(pf_app *app, const pf_caller *c, const char *name, const pf_queue_req *r,
+                         pf_error *e)
 {
     if (!c->root) {
         pf_fail(e, "OnlyRootAllowed", "update request failed");

@@ -40,8 +40,8 @@ json_t *pf_queues_list(pf_app *app, const pf_caller *c, const char *marker, cons
 /* GET /queue/{name}: the queue with usedResources/idleResources. */
 json_t *pf_queues_show(pf_app *app, const pf_caller *c, const char *name, pf_error *e);
 /* PUT /queue/{name}: merges r into the queue; returns the updated queue. */
-json_t *pf_queues_update(pf_app *app, const pf_caller *c, const char *name,
-                         const pf_queue_req *r, pf_error *e);
+json_t *pf_queues_update(pf_app *app, const pf_caller *c, const char *name, const pf_queue_req *r,
+                         pf_error *e);
 /* DELETE /queue/{name}: refused while jobs use it; also deletes its grants. */
 int pf_queues_delete(pf_app *app, const pf_caller *c, const char *name, pf_error *e);
 

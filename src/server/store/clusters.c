@@ -11,7 +11,7 @@
 #include "server/store/store.h"
 
 #define CLUSTER_COLS                                                                               \
-    "pk, id, name, description, endpoint, source, cluster_type, version, status, credential, "    \
+    "pk, id, name, description, endpoint, source, cluster_type, version, status, credential, "     \
     "setting, namespace_list, created_at, updated_at"
 
 void pf_cluster_clear(pf_cluster *c)
@@ -28,7 +28,8 @@ void pf_cluster_clear(pf_cluster *c)
 
 void pf_cluster_list_free(pf_cluster *rows, int n)
 {
-    for (int i = 0; rows && i < n; i++) pf_cluster_clear(&rows[i]);
+    for (int i = 0; rows && i < n; i++)
+        pf_cluster_clear(&rows[i]);
     free(rows);
 }
 
@@ -57,8 +58,8 @@ static void read_cluster(sqlite3_stmt *st, pf_cluster *c)
 
 int pf_cluster_get(sqlite3 *db, const char *name, pf_cluster *out, pf_error *e)
 {
-    sqlite3_stmt *st = pf_stmt(
-        db, "SELECT " CLUSTER_COLS " FROM cluster WHERE name = ?1 AND deleted_at = 0");
+    sqlite3_stmt *st =
+        pf_stmt(db, "SELECT " CLUSTER_COLS " FROM cluster WHERE name = ?1 AND deleted_at = 0");
     if (!st) return pf_store_fail(db, e, "get cluster");
     pf_bind_text(st, 1, name);
     int rc = sqlite3_step(st);
@@ -85,7 +86,8 @@ int pf_cluster_list(sqlite3 *db, const json_t *names, const char *status, int64_
     *out = calloc((size_t)limit + 1, sizeof **out);
     *n = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) read_cluster(st, &(*out)[(*n)++]);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        read_cluster(st, &(*out)[(*n)++]);
     pf_stmt_done(st);
     if (rc != SQLITE_DONE) {
         pf_cluster_list_free(*out, *n);
@@ -192,8 +194,9 @@ int pf_cluster_queue_namespaces(sqlite3 *db, const char *cluster, json_t **out, 
 
 int pf_cluster_delete(sqlite3 *db, const char *name, pf_error *e)
 {
-    sqlite3_stmt *g = pf_stmt(db, "DELETE FROM grant_ WHERE resource_type = 'queue' AND "
-                                  "resource_id IN (SELECT name FROM queue WHERE cluster_name = ?1)");
+    sqlite3_stmt *g =
+        pf_stmt(db, "DELETE FROM grant_ WHERE resource_type = 'queue' AND "
+                    "resource_id IN (SELECT name FROM queue WHERE cluster_name = ?1)");
     sqlite3_stmt *q = pf_stmt(db, "DELETE FROM queue WHERE cluster_name = ?1");
     sqlite3_stmt *c = pf_stmt(db, "UPDATE cluster SET deleted_at = ?2, updated_at = ?2 "
                                   "WHERE name = ?1 AND deleted_at = 0");

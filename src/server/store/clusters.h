@@ -19,9 +19,9 @@ typedef struct pf_cluster {
     char source[64];
     char cluster_type[32]; /* Kubernetes, K3S, Local or local */
     char version[64];
-    char status[16]; /* online, offline */
+    char status[16];                                     /* online, offline */
     char *endpoint, *description, *credential, *setting; /* owned, never NULL after a read */
-    json_t *namespace_list; /* array of strings; owned, never NULL after a read */
+    json_t *namespace_list;         /* array of strings; owned, never NULL after a read */
     int64_t created_at, updated_at; /* Unix ms */
 } pf_cluster;
 

@@ -20,7 +20,8 @@ void pf_fs_clear(pf_fs *f)
 
 void pf_fs_list_free(pf_fs *rows, int n)
 {
-    for (int i = 0; rows && i < n; i++) pf_fs_clear(&rows[i]);
+    for (int i = 0; rows && i < n; i++)
+        pf_fs_clear(&rows[i]);
     free(rows);
 }
 
@@ -69,7 +70,8 @@ int pf_fs_list(sqlite3 *db, const char *user, const char *name, int64_t after_pk
     *out = calloc((size_t)limit + 1, sizeof **out);
     *n = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) read_fs(st, &(*out)[(*n)++]);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        read_fs(st, &(*out)[(*n)++]);
     pf_stmt_done(st);
     if (rc != SQLITE_DONE) {
         pf_fs_list_free(*out, *n);
@@ -82,9 +84,9 @@ int pf_fs_list(sqlite3 *db, const char *user, const char *name, int64_t after_pk
 
 int pf_fs_insert(sqlite3 *db, const pf_fs *f, pf_error *e)
 {
-    sqlite3_stmt *st = pf_stmt(
-        db, "INSERT INTO filesystem(id, name, user_name, type, url, host_path, properties, "
-            "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    sqlite3_stmt *st =
+        pf_stmt(db, "INSERT INTO filesystem(id, name, user_name, type, url, host_path, properties, "
+                    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!st) return pf_store_fail(db, e, "insert filesystem");
     int64_t now = pf_now_ms();
     char *props = f->properties ? pf_json_dump(f->properties) : strdup("{}");
@@ -100,7 +102,8 @@ int pf_fs_insert(sqlite3 *db, const pf_fs *f, pf_error *e)
     int rc = sqlite3_step(st);
     pf_stmt_done(st);
     free(props);
-    if (rc == SQLITE_CONSTRAINT) return pf_fail(e, "DuplicatedName", "fsID[%s] already exists", f->id);
+    if (rc == SQLITE_CONSTRAINT)
+        return pf_fail(e, "DuplicatedName", "fsID[%s] already exists", f->id);
     return rc == SQLITE_DONE ? 0 : pf_store_fail(db, e, "insert filesystem");
 }
 

@@ -20,7 +20,7 @@ typedef struct pf_fs {
     char type[16];
     char url[PF_FS_PATH_MAX + 16];
     char host_path[PF_FS_PATH_MAX];
-    json_t *properties; /* object of strings; owned, never NULL after a read */
+    json_t *properties;             /* object of strings; owned, never NULL after a read */
     int64_t created_at, updated_at; /* Unix ms */
 } pf_fs;
 

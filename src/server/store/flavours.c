@@ -21,7 +21,8 @@ void pf_flavour_clear(pf_flavour *f)
 
 void pf_flavour_list_free(pf_flavour *rows, int n)
 {
-    for (int i = 0; rows && i < n; i++) pf_flavour_clear(&rows[i]);
+    for (int i = 0; rows && i < n; i++)
+        pf_flavour_clear(&rows[i]);
     free(rows);
 }
 
@@ -60,10 +61,10 @@ int pf_flavour_list(sqlite3 *db, const char *name_part, const char *cluster, int
                     int limit, pf_flavour **out, int *n, pf_error *e)
 {
     /* instr(), not LIKE: a name filter containing % or _ means those characters */
-    sqlite3_stmt *st = pf_stmt(
-        db, "SELECT " FLAVOUR_COLS " FROM flavour WHERE pk > ?1 AND (?2 = '' OR "
-            "instr(name, ?2) > 0) AND (cluster_name = '' OR cluster_name = ?3) "
-            "ORDER BY pk LIMIT ?4");
+    sqlite3_stmt *st =
+        pf_stmt(db, "SELECT " FLAVOUR_COLS " FROM flavour WHERE pk > ?1 AND (?2 = '' OR "
+                    "instr(name, ?2) > 0) AND (cluster_name = '' OR cluster_name = ?3) "
+                    "ORDER BY pk LIMIT ?4");
     if (!st) return pf_store_fail(db, e, "list flavours");
     sqlite3_bind_int64(st, 1, after_pk);
     pf_bind_text(st, 2, name_part);
@@ -72,7 +73,8 @@ int pf_flavour_list(sqlite3 *db, const char *name_part, const char *cluster, int
     *out = calloc((size_t)limit + 1, sizeof **out);
     *n = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) read_flavour(st, &(*out)[(*n)++]);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        read_flavour(st, &(*out)[(*n)++]);
     pf_stmt_done(st);
     if (rc != SQLITE_DONE) {
         pf_flavour_list_free(*out, *n);

@@ -11,7 +11,7 @@
 #include "server/store/store.h"
 
 #define QUEUE_COLS                                                                                 \
-    "q.pk, q.id, q.name, q.namespace, q.cluster_name, q.quota_type, q.max_resources, "            \
+    "q.pk, q.id, q.name, q.namespace, q.cluster_name, q.quota_type, q.max_resources, "             \
     "q.min_resources, q.location, q.scheduling_policy, q.status, q.created_at, q.updated_at"
 
 void pf_queue_clear(pf_queue *q)
@@ -24,7 +24,8 @@ void pf_queue_clear(pf_queue *q)
 
 void pf_queue_list_free(pf_queue *rows, int n)
 {
-    for (int i = 0; rows && i < n; i++) pf_queue_clear(&rows[i]);
+    for (int i = 0; rows && i < n; i++)
+        pf_queue_clear(&rows[i]);
     free(rows);
 }
 
@@ -95,7 +96,8 @@ int pf_queue_list(sqlite3 *db, const char *name, const char *granted_to, int64_t
     *out = calloc((size_t)limit + 1, sizeof **out);
     *n = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) read_queue(st, &(*out)[(*n)++]);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        read_queue(st, &(*out)[(*n)++]);
     pf_stmt_done(st);
     if (rc != SQLITE_DONE) {
         pf_queue_list_free(*out, *n);
@@ -141,15 +143,16 @@ int pf_queue_insert(sqlite3 *db, const pf_queue *q, pf_error *e)
     sqlite3_bind_int64(st, 12, q->updated_at ? q->updated_at : now);
     int rc = sqlite3_step(st);
     pf_stmt_done(st);
-    if (rc == SQLITE_CONSTRAINT) return pf_fail(e, "QueueNameDuplicated", "request name duplicated");
+    if (rc == SQLITE_CONSTRAINT)
+        return pf_fail(e, "QueueNameDuplicated", "request name duplicated");
     return rc == SQLITE_DONE ? 0 : pf_store_fail(db, e, "insert queue");
 }
 
 int pf_queue_update(sqlite3 *db, const pf_queue *q, pf_error *e)
 {
-    sqlite3_stmt *st = pf_stmt(
-        db, "UPDATE queue SET max_resources = ?2, min_resources = ?3, location = ?4, "
-            "scheduling_policy = ?5, status = ?6, updated_at = ?7 WHERE name = ?1");
+    sqlite3_stmt *st =
+        pf_stmt(db, "UPDATE queue SET max_resources = ?2, min_resources = ?3, location = ?4, "
+                    "scheduling_policy = ?5, status = ?6, updated_at = ?7 WHERE name = ?1");
     if (!st) return pf_store_fail(db, e, "update queue");
     pf_bind_text(st, 1, q->name);
     bind_payload(st, q);
@@ -182,9 +185,9 @@ int pf_queue_delete(sqlite3 *db, const char *name, pf_error *e)
 int pf_queue_active_jobs(sqlite3 *db, const char *name, char *desc, size_t desc_len, int *count,
                          pf_error *e)
 {
-    sqlite3_stmt *st = pf_stmt(
-        db, "SELECT id, status FROM job WHERE queue_name = ?1 AND deleted_at = 0 AND "
-            "status IN ('init', 'pending', 'running', 'terminating') ORDER BY id");
+    sqlite3_stmt *st =
+        pf_stmt(db, "SELECT id, status FROM job WHERE queue_name = ?1 AND deleted_at = 0 AND "
+                    "status IN ('init', 'pending', 'running', 'terminating') ORDER BY id");
     if (!st) return pf_store_fail(db, e, "list queue jobs");
     pf_bind_text(st, 1, name);
     pf_buf b = PF_BUF_INIT;

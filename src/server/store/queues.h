@@ -24,8 +24,8 @@ typedef struct pf_queue {
     char quota_type[32];
     char status[16];
     pf_resources max, min;
-    json_t *location;          /* object of strings; owned, never NULL after a read */
-    json_t *scheduling_policy; /* array of strings; owned, never NULL after a read */
+    json_t *location;               /* object of strings; owned, never NULL after a read */
+    json_t *scheduling_policy;      /* array of strings; owned, never NULL after a read */
     int64_t created_at, updated_at; /* Unix ms */
 } pf_queue;
 
