@@ -92,8 +92,8 @@ static void round_trip(driver *d)
 
 static void finish_one(driver *d)
 {
-    static const char *const OUT[] = {"", "1\n", "[1,\"a\",{\"k\":2}]", "x y", "\xff\xfe bad",
-                                      "{\"a\":1}", "0", "true"};
+    static const char *const OUT[] = {
+        "", "1\n", "[1,\"a\",{\"k\":2}]", "x y", "\xff\xfe bad", "{\"a\":1}", "0", "true"};
     size_t k = next_rand(d) % d->n_running;
     char *id = d->running[k];
     d->running[k] = d->running[--d->n_running];
@@ -101,8 +101,10 @@ static void finish_one(driver *d)
     uint64_t r = next_rand(d);
     if (r % 5 == 0) check(pf_wf_node_started(d->st, id, d->now, &e) >= 0);
     int rc;
-    if (r % 11 == 0) rc = pf_wf_node_error(d->st, id, "spawn failed", d->now, &e);
-    else rc = pf_wf_node_finished(d->st, id, (int)(r % 3 == 0), OUT[(r >> 8) % 8], d->now, &e);
+    if (r % 11 == 0)
+        rc = pf_wf_node_error(d->st, id, "spawn failed", d->now, &e);
+    else
+        rc = pf_wf_node_finished(d->st, id, (int)(r % 3 == 0), OUT[(r >> 8) % 8], d->now, &e);
     check(rc == 0 || rc == 1);
     free(id);
 }
@@ -110,7 +112,8 @@ static void finish_one(driver *d)
 static void drive(pf_wf *wf, const uint8_t *data, size_t size)
 {
     driver d = {.wf = wf, .st = pf_wf_state_new(), .now = 1000000, .seed = 88172645463325252ull};
-    for (size_t i = 0; i < size; i++) d.seed = (d.seed ^ data[i]) * 1099511628211ull;
+    for (size_t i = 0; i < size; i++)
+        d.seed = (d.seed ^ data[i]) * 1099511628211ull;
     d.seed |= 1;
     step(&d);
     for (int round = 0; round < MAX_ROUNDS && !pf_wf_done(d.st); round++) {
@@ -139,7 +142,8 @@ static void drive(pf_wf *wf, const uint8_t *data, size_t size)
     json_t *view = pf_wf_nodes_json(d.st);
     check(json_is_array(view));
     json_decref(view);
-    for (size_t i = 0; i < d.n_running; i++) free(d.running[i]);
+    for (size_t i = 0; i < d.n_running; i++)
+        free(d.running[i]);
     free(d.running);
     pf_wf_state_free(d.st);
 }

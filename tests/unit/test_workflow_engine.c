@@ -55,10 +55,10 @@ typedef struct sim {
     int64_t now;
     running *run; /* started, not yet finished */
     size_t n_run;
-    pf_buf log;   /* "display=stdout;" per finished node, in order */
-    int starts;   /* START actions seen */
+    pf_buf log; /* "display=stdout;" per finished node, in order */
+    int starts; /* START actions seen */
     int cancels;
-    bool real;    /* run commands with /bin/sh; else exit 0, stdout "" */
+    bool real; /* run commands with /bin/sh; else exit 0, stdout "" */
 } sim;
 
 static void sim_init(sim *s, const char *text)
@@ -81,7 +81,8 @@ static void free_action(pf_wf_action a)
 
 static void sim_free(sim *s)
 {
-    for (size_t i = 0; i < s->n_run; i++) free_action(s->run[i].a);
+    for (size_t i = 0; i < s->n_run; i++)
+        free_action(s->run[i].a);
     free(s->run);
     pf_buf_free(&s->log);
     pf_wf_state_free(s->st);
@@ -139,8 +140,10 @@ static int run_real(const pf_wf_action *a, char **out)
     for (size_t i = 0; i < a->n_env; i++) {
         pf_buf_printf(&b, "export %s='", a->env[i].name);
         for (const char *p = a->env[i].value; *p; p++) {
-            if (*p == '\'') pf_buf_puts(&b, "'\\''");
-            else pf_buf_append(&b, p, 1);
+            if (*p == '\'')
+                pf_buf_puts(&b, "'\\''");
+            else
+                pf_buf_append(&b, p, 1);
         }
         pf_buf_puts(&b, "'; ");
     }
@@ -152,7 +155,8 @@ static int run_real(const pf_wf_action *a, char **out)
     pf_buf_puts(&o, "");
     char chunk[4096];
     size_t got;
-    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) pf_buf_append(&o, chunk, got);
+    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        pf_buf_append(&o, chunk, got);
     int status = pclose(f);
     pf_buf_free(&b);
     if (path) unlink(path);
@@ -174,7 +178,8 @@ static void sim_finish_at(sim *s, size_t i)
     assert_int_equal(pf_wf_node_finished(s->st, r.a.node_id, code, out, s->now, &e), 0);
     char *trim = strdup(out ? out : "");
     size_t len = strlen(trim);
-    while (len && trim[len - 1] == '\n') trim[--len] = '\0';
+    while (len && trim[len - 1] == '\n')
+        trim[--len] = '\0';
     pf_buf_printf(&s->log, "%s=%s;", r.a.display_name, trim);
     free(trim);
     free(out);
@@ -186,7 +191,8 @@ static void sim_run(sim *s)
 {
     sim_step(s);
     for (int guard = 0; !pf_wf_done(s->st) && guard < 100000; guard++) {
-        if (s->n_run == 0) fail_msg("workflow stuck in %s with nothing running", pf_wf_phase(s->st));
+        if (s->n_run == 0)
+            fail_msg("workflow stuck in %s with nothing running", pf_wf_phase(s->st));
         sim_finish_at(s, 0);
     }
 }
@@ -294,11 +300,13 @@ static const char *STEPS_LOOP =
     "{'spec':{'entrypoint':'main','templates':["
     "{'name':'main','steps':["
     "  [{'name':'gen','template':'gen'}],"
-    "  [{'name':'each','template':'say','arguments':{'parameters':[{'name':'m','value':'{{item}}'}]},"
+    "  "
+    "[{'name':'each','template':'say','arguments':{'parameters':[{'name':'m','value':'{{item}}'}]},"
     "    'withItems':['a','b']},"
     "   {'name':'obj','template':'say','arguments':{'parameters':[{'name':'m','value':"
     "'{{item.k}}-{{item.n}}'}]},'withItems':[{'k':'x','n':1}]},"
-    "   {'name':'par','template':'say','arguments':{'parameters':[{'name':'m','value':'p{{item}}'}]},"
+    "   "
+    "{'name':'par','template':'say','arguments':{'parameters':[{'name':'m','value':'p{{item}}'}]},"
     "    'withParam':'{{steps.gen.outputs.result}}'}],"
     "  [{'name':'last','template':'say','arguments':{'parameters':[{'name':'m','value':"
     "'{{steps.par.outputs.result}}'}]}}]]},"
@@ -415,16 +423,16 @@ static void test_dag_diamond(void **state)
     sim_free(&s);
 }
 
-static const char *FAIL_BRANCH =
-    "{'spec':{'entrypoint':'main','onExit':'exit','templates':["
-    "{'name':'main','dag':{'tasks':["
-    "  {'name':'A','template':'fail'},"
-    "  {'name':'B','dependencies':['A'],'template':'ok'},"
-    "  {'name':'C','depends':'A.Failed','template':'ok'},"
-    "  {'name':'D','template':'ok'}]}},"
-    "{'name':'ok','container':{'command':['true']}},"
-    "{'name':'fail','container':{'command':['false']}},"
-    "{'name':'exit','container':{'command':['echo','exit {{workflow.status}} {{workflow.name}}']}}]}}";
+static const char *FAIL_BRANCH = "{'spec':{'entrypoint':'main','onExit':'exit','templates':["
+                                 "{'name':'main','dag':{'tasks':["
+                                 "  {'name':'A','template':'fail'},"
+                                 "  {'name':'B','dependencies':['A'],'template':'ok'},"
+                                 "  {'name':'C','depends':'A.Failed','template':'ok'},"
+                                 "  {'name':'D','template':'ok'}]}},"
+                                 "{'name':'ok','container':{'command':['true']}},"
+                                 "{'name':'fail','container':{'command':['false']}},"
+                                 "{'name':'exit','container':{'command':['echo','exit "
+                                 "{{workflow.status}} {{workflow.name}}']}}]}}";
 
 static void test_dag_failure_omits_and_exit_handler(void **state)
 {
@@ -514,7 +522,8 @@ static void test_when_and_skipped(void **state)
                  "  {'name':'small','template':'ok','when':'{{workflow.parameters.n}} <= 5'},"
                  "  {'name':'str','template':'ok','when':'{{workflow.parameters.who}} == heads && "
                  "!(tails == {{workflow.parameters.who}})'},"
-                 "  {'name':'q','template':'ok','when':'\\u0027{{workflow.parameters.who}}\\u0027 != \\u0027heads\\u0027'}"
+                 "  {'name':'q','template':'ok','when':'\\u0027{{workflow.parameters.who}}\\u0027 "
+                 "!= \\u0027heads\\u0027'}"
                  "],[{'name':'after','template':'ok'}]]},"
                  "{'name':'ok','container':{'command':['true']}}]}}");
     sim_run(&s);
@@ -630,17 +639,18 @@ static void test_nested_and_parameters(void **state)
 {
     (void)state;
     sim s;
-    sim_init(&s, "{'spec':{'entrypoint':'main','arguments':{'parameters':[{'name':'who','value':"
-                 "'world'}]},'templates':["
-                 "{'name':'main','steps':[[{'name':'inner','template':'inner','arguments':"
-                 "{'parameters':[{'name':'x','value':'{{workflow.parameters.who}}!'}]}}]]},"
-                 "{'name':'inner','inputs':{'parameters':[{'name':'x'},{'name':'y','default':'dflt'},"
-                 "{'name':'z','value':'fixed-{{workflow.name}}'}]},'dag':{'tasks':["
-                 "  {'name':'t','template':'say','arguments':{'parameters':[{'name':'m','value':"
-                 "'{{inputs.parameters.x}} {{inputs.parameters.y}} {{inputs.parameters.z}}'}]}}]}},"
-                 "{'name':'say','inputs':{'parameters':[{'name':'m'}]},'container':{'command':"
-                 "['echo','{{inputs.parameters.m}}'],'env':[{'name':'NS','value':"
-                 "'{{workflow.namespace}}'}]}}]}}");
+    sim_init(&s,
+             "{'spec':{'entrypoint':'main','arguments':{'parameters':[{'name':'who','value':"
+             "'world'}]},'templates':["
+             "{'name':'main','steps':[[{'name':'inner','template':'inner','arguments':"
+             "{'parameters':[{'name':'x','value':'{{workflow.parameters.who}}!'}]}}]]},"
+             "{'name':'inner','inputs':{'parameters':[{'name':'x'},{'name':'y','default':'dflt'},"
+             "{'name':'z','value':'fixed-{{workflow.name}}'}]},'dag':{'tasks':["
+             "  {'name':'t','template':'say','arguments':{'parameters':[{'name':'m','value':"
+             "'{{inputs.parameters.x}} {{inputs.parameters.y}} {{inputs.parameters.z}}'}]}}]}},"
+             "{'name':'say','inputs':{'parameters':[{'name':'m'}]},'container':{'command':"
+             "['echo','{{inputs.parameters.m}}'],'env':[{'name':'NS','value':"
+             "'{{workflow.namespace}}'}]}}]}}");
     sim_run(&s);
     assert_string_equal(s.log.data, "t=world! dflt fixed-wf;");
     assert_phase(&s, "wf[0].inner", "Succeeded");
@@ -653,15 +663,16 @@ static void test_recursion(void **state)
     (void)state;
     sim s;
     /* Argo's recursive coin flip, made deterministic: count down to zero */
-    sim_init(&s, "{'spec':{'entrypoint':'loop','arguments':{'parameters':[{'name':'n','value':"
-                 "'3'}]},'templates':["
-                 "{'name':'loop','inputs':{'parameters':[{'name':'n'}]},'steps':["
-                 " [{'name':'dec','template':'dec','arguments':{'parameters':[{'name':'n','value':"
-                 "'{{inputs.parameters.n}}'}]}}],"
-                 " [{'name':'again','template':'loop','when':'{{steps.dec.outputs.result}} > 0',"
-                 "'arguments':{'parameters':[{'name':'n','value':'{{steps.dec.outputs.result}}'}]}}]]},"
-                 "{'name':'dec','inputs':{'parameters':[{'name':'n'}]},'script':{'command':['sh'],"
-                 "'source':'echo $(( {{inputs.parameters.n}} - 1 ))'}}]}}");
+    sim_init(&s,
+             "{'spec':{'entrypoint':'loop','arguments':{'parameters':[{'name':'n','value':"
+             "'3'}]},'templates':["
+             "{'name':'loop','inputs':{'parameters':[{'name':'n'}]},'steps':["
+             " [{'name':'dec','template':'dec','arguments':{'parameters':[{'name':'n','value':"
+             "'{{inputs.parameters.n}}'}]}}],"
+             " [{'name':'again','template':'loop','when':'{{steps.dec.outputs.result}} > 0',"
+             "'arguments':{'parameters':[{'name':'n','value':'{{steps.dec.outputs.result}}'}]}}]]},"
+             "{'name':'dec','inputs':{'parameters':[{'name':'n'}]},'script':{'command':['sh'],"
+             "'source':'echo $(( {{inputs.parameters.n}} - 1 ))'}}]}}");
     sim_run(&s);
     assert_string_equal(s.log.data, "dec=2;dec=1;dec=0;");
     assert_phase(&s, "wf[1].again[1].again[1].again", "Skipped");
@@ -761,7 +772,8 @@ static void test_bad_state_rejected(void **state)
     (void)state;
     pf_error e = {0};
     const char *bad[] = {
-        "{}", "{'version':1,'phase':'Running','message':'','nodes':[1]}",
+        "{}",
+        "{'version':1,'phase':'Running','message':'','nodes':[1]}",
         "{'version':1,'phase':'Nope','message':'','nodes':[]}",
         "{'version':1,'phase':'Running','message':'','nodes':[{'id':'a','name':'a',"
         "'displayName':'a','template':'t','message':'','type':'Pod','phase':'Running',"
@@ -1016,9 +1028,11 @@ static void test_cost_fanout_and_chain(void **state)
     assert_true(tc < 0.5);
     /* withItems fan-out: 1000 items in one TaskGroup */
     pf_buf b = PF_BUF_INIT;
-    pf_buf_puts(&b, "{\"spec\":{\"entrypoint\":\"main\",\"templates\":[{\"name\":\"main\",\"steps\":"
-                    "[[{\"name\":\"s\",\"template\":\"t\",\"withItems\":[0");
-    for (int i = 1; i < 1000; i++) pf_buf_printf(&b, ",%d", i);
+    pf_buf_puts(&b,
+                "{\"spec\":{\"entrypoint\":\"main\",\"templates\":[{\"name\":\"main\",\"steps\":"
+                "[[{\"name\":\"s\",\"template\":\"t\",\"withItems\":[0");
+    for (int i = 1; i < 1000; i++)
+        pf_buf_printf(&b, ",%d", i);
     pf_buf_puts(&b, "]}]]},{\"name\":\"t\",\"container\":{\"command\":[\"true\"]}}]}}");
     double ti = run_synthetic(b.data, 1000);
     print_message("engine cost: 1000-item withItems %.1f ms\n", ti * 1e3);

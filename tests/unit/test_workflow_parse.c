@@ -69,7 +69,7 @@ static void expect(const char *extra, const char *templates, const char *needle)
 
 #define OK_T "{'name':'ok','container':{'command':['true']}}"
 #define ECHO_T                                                                                     \
-    "{'name':'echo','inputs':{'parameters':[{'name':'m'}]},'container':{'command':['echo',"       \
+    "{'name':'echo','inputs':{'parameters':[{'name':'m'}]},'container':{'command':['echo',"        \
     "'{{inputs.parameters.m}}']}}"
 #define E "'entrypoint':'main'"
 
@@ -113,8 +113,8 @@ static void test_unsupported_fields(void **state)
            "unsupported field 'spec.templates[ok].script.workingDir'");
     expect(E, "{'name':'main','steps':[[{'name':'a','template':'ok','continueOn':{}}]]}," OK_T,
            "unsupported field 'spec.templates[main].steps[0][0].continueOn'");
-    expect(E, "{'name':'main','dag':{'failFast':false,'tasks':[{'name':'a','template':'ok'}]}},"
-              OK_T,
+    expect(E,
+           "{'name':'main','dag':{'failFast':false,'tasks':[{'name':'a','template':'ok'}]}}," OK_T,
            "unsupported field 'spec.templates[main].dag.failFast'");
     expect(E, "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok','hooks':{}}]}}," OK_T,
            "unsupported field 'spec.templates[main].dag.tasks[0].hooks'");
@@ -157,8 +157,9 @@ static void test_shape_errors(void **state)
                  "'spec.entrypoint' must be a string");
     expect("'entrypoint':'ok','activeDeadlineSeconds':-1", OK_T,
            "'spec.activeDeadlineSeconds' must be an integer >= 1");
-    expect("'entrypoint':'ok'", "{'name':'ok','retryStrategy':{'limit':'x'},'container':"
-                                "{'command':['true']}}",
+    expect("'entrypoint':'ok'",
+           "{'name':'ok','retryStrategy':{'limit':'x'},'container':"
+           "{'command':['true']}}",
            "retryStrategy.limit' must be an integer >= 0");
     expect("'entrypoint':'ok'", "{'name':'ok'}", "must have exactly one of container");
     expect("'entrypoint':'ok'",
@@ -172,7 +173,8 @@ static void test_shape_errors(void **state)
            "is not a valid name");
     expect("'entrypoint':'ok'", "{'container':{'command':['true']}}",
            "'spec.templates[0].name' is required");
-    expect(E, "{'name':'main','steps':[[]]}", "step group 'spec.templates[main].steps[0]' is empty");
+    expect(E, "{'name':'main','steps':[[]]}",
+           "step group 'spec.templates[main].steps[0]' is empty");
     expect(E, "{'name':'main','steps':[]}", "'spec.templates[main].steps' is empty");
     expect(E, "{'name':'main','dag':{'tasks':[]}}", "'spec.templates[main].dag.tasks' is empty");
     expect(E, "{'name':'main','dag':{'tasks':[{'name':'a'}]}}",
@@ -181,8 +183,9 @@ static void test_shape_errors(void **state)
            "'spec.arguments.parameters[p].value' is required");
     expect("'entrypoint':'ok'", "{'name':'ok','container':{'command':[{}]}}",
            "must be a string, number or boolean");
-    expect(E, "{'name':'main','steps':[[{'name':'a','template':'ok','withItems':[1],"
-              "'withParam':'[]'}]]}," OK_T,
+    expect(E,
+           "{'name':'main','steps':[[{'name':'a','template':'ok','withItems':[1],"
+           "'withParam':'[]'}]]}," OK_T,
            "has both withItems and withParam");
 }
 
@@ -206,11 +209,13 @@ static void test_duplicates(void **state)
     expect("'entrypoint':'main','onExit':'ok'",
            "{'name':'main','dag':{'tasks':[{'name':'onExit','template':'ok'}]}}," OK_T,
            "task name 'onExit' in the entrypoint DAG 'main' clashes");
-    expect(E, "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok'},{'name':'a',"
-              "'template':'ok'}]}}," OK_T,
+    expect(E,
+           "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok'},{'name':'a',"
+           "'template':'ok'}]}}," OK_T,
            "duplicate task name 'a'");
-    expect(E, "{'name':'main','steps':[[{'name':'a','template':'ok'}],[{'name':'a','template':"
-              "'ok'}]]}," OK_T,
+    expect(E,
+           "{'name':'main','steps':[[{'name':'a','template':'ok'}],[{'name':'a','template':"
+           "'ok'}]]}," OK_T,
            "duplicate step name 'a'");
     expect("'entrypoint':'ok','arguments':{'parameters':[{'name':'p','value':'1'},{'name':'p',"
            "'value':'2'}]}",
@@ -224,44 +229,54 @@ static void test_duplicates(void **state)
 static void test_dag_dependencies(void **state)
 {
     (void)state;
-    expect(E, "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok','dependencies':['b']},"
-              "{'name':'b','template':'ok','dependencies':['a']}]}}," OK_T,
+    expect(E,
+           "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok','dependencies':['b']},"
+           "{'name':'b','template':'ok','dependencies':['a']}]}}," OK_T,
            "cycle in DAG template 'main': a -> b -> a");
-    expect(E, "{'name':'main','dag':{'tasks':[{'name':'r','template':'ok'},{'name':'a',"
-              "'template':'ok','depends':'r && c'},{'name':'b','template':'ok','depends':'a'},"
-              "{'name':'c','template':'ok','depends':'b.Succeeded'}]}}," OK_T,
+    expect(E,
+           "{'name':'main','dag':{'tasks':[{'name':'r','template':'ok'},{'name':'a',"
+           "'template':'ok','depends':'r && c'},{'name':'b','template':'ok','depends':'a'},"
+           "{'name':'c','template':'ok','depends':'b.Succeeded'}]}}," OK_T,
            "cycle in DAG template 'main': a -> c -> b -> a");
     expect(E, "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok','depends':'a'}]}}," OK_T,
            "task 'a' depends on itself");
-    expect(E, "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok','dependencies':['z']}]}},"
-              OK_T,
-           "bad depends expression 'z' in spec.templates[main].dag.tasks[a]: unknown task 'z'");
-    expect(E, "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok'},{'name':'b',"
-              "'template':'ok','depends':'a &&'}]}}," OK_T,
+    expect(
+        E,
+        "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok','dependencies':['z']}]}}," OK_T,
+        "bad depends expression 'z' in spec.templates[main].dag.tasks[a]: unknown task 'z'");
+    expect(E,
+           "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok'},{'name':'b',"
+           "'template':'ok','depends':'a &&'}]}}," OK_T,
            "bad depends expression 'a &&'");
-    expect(E, "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok'},{'name':'b',"
-              "'template':'ok','depends':'a.Finished'}]}}," OK_T,
+    expect(E,
+           "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok'},{'name':'b',"
+           "'template':'ok','depends':'a.Finished'}]}}," OK_T,
            "unknown task result '.Finished'");
-    expect(E, "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok'},{'name':'b',"
-              "'template':'ok','depends':'(a || a'}]}}," OK_T,
+    expect(E,
+           "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok'},{'name':'b',"
+           "'template':'ok','depends':'(a || a'}]}}," OK_T,
            "missing ')'");
-    expect(E, "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok'},{'name':'b',"
-              "'template':'ok','depends':'a b'}]}}," OK_T,
+    expect(E,
+           "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok'},{'name':'b',"
+           "'template':'ok','depends':'a b'}]}}," OK_T,
            "unexpected 'b'");
-    expect(E, "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok'},{'name':'b',"
-              "'template':'ok','depends':'a','dependencies':['a']}]}}," OK_T,
+    expect(E,
+           "{'name':'main','dag':{'tasks':[{'name':'a','template':'ok'},{'name':'b',"
+           "'template':'ok','depends':'a','dependencies':['a']}]}}," OK_T,
            "cannot use both depends and dependencies");
 }
 
 static void test_parameter_references(void **state)
 {
     (void)state;
-    expect("'entrypoint':'ok'", "{'name':'ok','container':{'command':['echo',"
-                                "'{{inputs.parameters.x}}']}}",
+    expect("'entrypoint':'ok'",
+           "{'name':'ok','container':{'command':['echo',"
+           "'{{inputs.parameters.x}}']}}",
            "unknown parameter reference '{{inputs.parameters.x}}': template 'ok' has no input "
            "parameter 'x' in spec.templates[ok].container.command[1]");
-    expect("'entrypoint':'ok'", "{'name':'ok','container':{'command':['echo'],'env':[{'name':"
-                                "'A','value':'{{workflow.parameters.nope}}'}]}}",
+    expect("'entrypoint':'ok'",
+           "{'name':'ok','container':{'command':['echo'],'env':[{'name':"
+           "'A','value':'{{workflow.parameters.nope}}'}]}}",
            "no workflow parameter 'nope' in spec.arguments.parameters in "
            "spec.templates[ok].container.env[A]");
     expect("'entrypoint':'ok'", "{'name':'ok','script':{'command':['sh'],'source':'{{foo.bar}}'}}",
@@ -270,35 +285,41 @@ static void test_parameter_references(void **state)
            "expression tags ({{=...}}) are not supported");
     expect("'entrypoint':'ok'", "{'name':'ok','container':{'command':['{{item}}']}}",
            "{{item}} is only defined in a step or task with withItems or withParam");
-    expect(E, "{'name':'main','dag':{'tasks':[{'name':'a','template':'echo','arguments':"
-              "{'parameters':[{'name':'m','value':'x'}]}},{'name':'b','template':'echo',"
-              "'arguments':{'parameters':[{'name':'m','value':'{{tasks.a.outputs.result}}'}]}}]}},"
-              ECHO_T,
+    expect(E,
+           "{'name':'main','dag':{'tasks':[{'name':'a','template':'echo','arguments':"
+           "{'parameters':[{'name':'m','value':'x'}]}},{'name':'b','template':'echo',"
+           "'arguments':{'parameters':[{'name':'m','value':'{{tasks.a.outputs.result}}'}]}}]}}"
+           "," ECHO_T,
            "task 'a' is not a dependency of 'b'");
-    expect(E, "{'name':'main','dag':{'tasks':[{'name':'a','template':'echo','arguments':"
-              "{'parameters':[{'name':'m','value':'{{tasks.zz.outputs.result}}'}]}}]}}," ECHO_T,
+    expect(E,
+           "{'name':'main','dag':{'tasks':[{'name':'a','template':'echo','arguments':"
+           "{'parameters':[{'name':'m','value':'{{tasks.zz.outputs.result}}'}]}}]}}," ECHO_T,
            "no task 'zz' in this DAG");
-    expect(E, "{'name':'main','dag':{'tasks':[{'name':'a','template':'sub'},{'name':'b',"
-              "'depends':'a','template':'echo','arguments':{'parameters':[{'name':'m','value':"
-              "'{{tasks.a.outputs.result}}'}]}}]}},{'name':'sub','steps':[[{'name':'x','template':"
-              "'ok'}]]}," ECHO_T "," OK_T,
+    expect(E,
+           "{'name':'main','dag':{'tasks':[{'name':'a','template':'sub'},{'name':'b',"
+           "'depends':'a','template':'echo','arguments':{'parameters':[{'name':'m','value':"
+           "'{{tasks.a.outputs.result}}'}]}}]}},{'name':'sub','steps':[[{'name':'x','template':"
+           "'ok'}]]}," ECHO_T "," OK_T,
            "only container and script templates produce outputs.result");
-    expect(E, "{'name':'main','steps':[[{'name':'a','template':'ok'},{'name':'b','template':"
-              "'echo','arguments':{'parameters':[{'name':'m','value':'{{steps.a.outputs.result}}'"
-              "}]}}]]}," OK_T "," ECHO_T,
+    expect(E,
+           "{'name':'main','steps':[[{'name':'a','template':'ok'},{'name':'b','template':"
+           "'echo','arguments':{'parameters':[{'name':'m','value':'{{steps.a.outputs.result}}'"
+           "}]}}]]}," OK_T "," ECHO_T,
            "no step 'a' in an earlier step group");
-    expect(E, "{'name':'main','steps':[[{'name':'a','template':'ok','when':'{{tasks.x.outputs."
-              "result}} == 1'}]]}," OK_T,
+    expect(E,
+           "{'name':'main','steps':[[{'name':'a','template':'ok','when':'{{tasks.x.outputs."
+           "result}} == 1'}]]}," OK_T,
            "unknown parameter reference '{{tasks.x.outputs.result}}' in "
            "spec.templates[main].steps[0][a].when");
-    expect(E, "{'name':'main','steps':[[{'name':'a','template':'ok','withParam':'{{item}}'}]]},"
-              OK_T,
+    expect(E,
+           "{'name':'main','steps':[[{'name':'a','template':'ok','withParam':'{{item}}'}]]}," OK_T,
            "{{item}} is only defined");
-    expect(E, "{'name':'main','inputs':{'parameters':[{'name':'p','default':"
-              "'{{inputs.parameters.q}}'}]},'steps':[[{'name':'a','template':'ok'}]]}," OK_T,
+    expect(E,
+           "{'name':'main','inputs':{'parameters':[{'name':'p','default':"
+           "'{{inputs.parameters.q}}'}]},'steps':[[{'name':'a','template':'ok'}]]}," OK_T,
            "in spec.templates[main].inputs.parameters[p]");
-    expect(E, "{'name':'main','steps':[[{'name':'a','template':'ok','withParam':'not json'}]]},"
-              OK_T,
+    expect(E,
+           "{'name':'main','steps':[[{'name':'a','template':'ok','withParam':'not json'}]]}," OK_T,
            "withParam value could not be parsed as a JSON list");
     /* what is in scope is accepted */
     char *s = wf_text(
@@ -346,8 +367,7 @@ static void test_when_syntax(void **state)
            "unsupported operator");
     expect(E, "{'name':'main','steps':[[{'name':'a','template':'ok','when':'a =='}]]}," OK_T,
            "unexpected end");
-    expect(E, "{'name':'main','steps':[[{'name':'a','template':'ok','when':'\\u0027open'}]]},"
-              OK_T,
+    expect(E, "{'name':'main','steps':[[{'name':'a','template':'ok','when':'\\u0027open'}]]}," OK_T,
            "unterminated string");
 }
 
@@ -385,7 +405,7 @@ static void test_when_eval(void **state)
     assert_true(when("true"));
     assert_true(when("!false"));
     assert_true(when("!(1 > 2) && (2 > 1 || x == y)"));
-    assert_true(when("1 == 1 || 1 == 2 && 2 == 3"));  /* && binds tighter */
+    assert_true(when("1 == 1 || 1 == 2 && 2 == 3")); /* && binds tighter */
     assert_false(when("(1 == 1 || 1 == 2) && 2 == 3"));
     assert_true(when("my-value.v1 == my-value.v1"));
     assert_true(when("!true == false"));
@@ -418,12 +438,18 @@ static bool fake_result(void *ud, size_t task, wf_result r)
     const fake *f = ud;
     wf_phase p = f->phases[task];
     switch (r) {
-    case WF_RES_BARE: return p == WF_P_SUCCEEDED || p == WF_P_SKIPPED;
-    case WF_RES_SUCCEEDED: return p == WF_P_SUCCEEDED;
-    case WF_RES_FAILED: return p == WF_P_FAILED;
-    case WF_RES_SKIPPED: return p == WF_P_SKIPPED;
-    case WF_RES_COMPLETED: return p == WF_P_SUCCEEDED || p == WF_P_FAILED;
-    default: return false;
+    case WF_RES_BARE:
+        return p == WF_P_SUCCEEDED || p == WF_P_SKIPPED;
+    case WF_RES_SUCCEEDED:
+        return p == WF_P_SUCCEEDED;
+    case WF_RES_FAILED:
+        return p == WF_P_FAILED;
+    case WF_RES_SKIPPED:
+        return p == WF_P_SKIPPED;
+    case WF_RES_COMPLETED:
+        return p == WF_P_SUCCEEDED || p == WF_P_FAILED;
+    default:
+        return false;
     }
 }
 

@@ -316,9 +316,12 @@ static wf_ntype node_type_for(const wf_template *t, bool retry)
 {
     if (retry) return WF_N_RETRY;
     switch (t->kind) {
-    case WF_K_STEPS: return WF_N_STEPS;
-    case WF_K_DAG: return WF_N_DAG;
-    default: return WF_N_POD;
+    case WF_K_STEPS:
+        return WF_N_STEPS;
+    case WF_K_DAG:
+        return WF_N_DAG;
+    default:
+        return WF_N_POD;
     }
 }
 
@@ -361,8 +364,7 @@ static size_t run_call(ctx *c, scope *sc, const wf_call *call, const char *name,
     if (call->when) {
         char *w = wf_subst(call->when, resolve, sc, err, sizeof(err));
         bool run = false;
-        if (!w)
-            return add_not_run(c, name, display, call->template_name, parent, WF_P_ERROR, err);
+        if (!w) return add_not_run(c, name, display, call->template_name, parent, WF_P_ERROR, err);
         if (wf_when_eval(w, &run, err, sizeof(err))) {
             snprintf(msg, sizeof(msg), "Invalid 'when' expression '%s': %s", w, err);
             free(w);
@@ -456,8 +458,8 @@ static char *item_label(const json_t *item)
 /* Creates the node(s) of one step/task. Steps: expansions go straight into the step group
  * (`parent`), returns WF_NONE. DAG (`dag`): a loop gets a TaskGroup holding its expansions;
  * returns the task's node, which the caller links to its dependencies. */
-static size_t expand_call(ctx *c, scope *sc, const wf_call *call, const char *base,
-                          size_t parent, bool dag, const char *stop)
+static size_t expand_call(ctx *c, scope *sc, const wf_call *call, const char *base, size_t parent,
+                          bool dag, const char *stop)
 {
     bool loop = call->with_items || call->with_param;
     if (!loop || stop) {
@@ -469,10 +471,10 @@ static size_t expand_call(ctx *c, scope *sc, const wf_call *call, const char *ba
     json_t *items = loop_items(sc, call, err, sizeof(err));
     size_t group = WF_NONE;
     if (!items || json_array_size(items) == 0) {
-        size_t idx = items ? add_not_run(c, base, call->name, call->template_name, parent,
-                                         WF_P_SKIPPED, "Skipped, empty params")
-                           : add_not_run(c, base, call->name, call->template_name, parent,
-                                         WF_P_ERROR, err);
+        size_t idx =
+            items ? add_not_run(c, base, call->name, call->template_name, parent, WF_P_SKIPPED,
+                                "Skipped, empty params")
+                  : add_not_run(c, base, call->name, call->template_name, parent, WF_P_ERROR, err);
         json_decref(items);
         if (!dag) wf_node_add_child(c->st, parent, idx);
         return dag ? idx : WF_NONE;
@@ -551,8 +553,10 @@ static const char *composite_stop(ctx *c, size_t idx, const wf_template *t, cons
  * work was left when it stopped. */
 static void settle_composite(ctx *c, size_t idx, wf_phase p, const char *msg, const char *stop)
 {
-    if (stop) set_phase(c, idx, WF_P_FAILED, stop);
-    else set_phase(c, idx, p, msg);
+    if (stop)
+        set_phase(c, idx, WF_P_FAILED, stop);
+    else
+        set_phase(c, idx, p, msg);
 }
 
 /* ---- steps ------------------------------------------------------------------------------ */
@@ -642,16 +646,26 @@ static bool task_result_is(void *ud, size_t task, wf_result r)
         }
     }
     switch (r) {
-    case WF_RES_BARE: return p == WF_P_SUCCEEDED || p == WF_P_SKIPPED;
-    case WF_RES_SUCCEEDED: return p == WF_P_SUCCEEDED;
-    case WF_RES_FAILED: return p == WF_P_FAILED;
-    case WF_RES_ERRORED: return p == WF_P_ERROR;
-    case WF_RES_SKIPPED: return p == WF_P_SKIPPED;
-    case WF_RES_OMITTED: return p == WF_P_OMITTED;
-    case WF_RES_DAEMONED: return false;
-    case WF_RES_COMPLETED: return p == WF_P_SUCCEEDED || p == WF_P_FAILED || p == WF_P_ERROR;
-    case WF_RES_ANY_SUCCEEDED: return any;
-    case WF_RES_ALL_FAILED: return all && counted;
+    case WF_RES_BARE:
+        return p == WF_P_SUCCEEDED || p == WF_P_SKIPPED;
+    case WF_RES_SUCCEEDED:
+        return p == WF_P_SUCCEEDED;
+    case WF_RES_FAILED:
+        return p == WF_P_FAILED;
+    case WF_RES_ERRORED:
+        return p == WF_P_ERROR;
+    case WF_RES_SKIPPED:
+        return p == WF_P_SKIPPED;
+    case WF_RES_OMITTED:
+        return p == WF_P_OMITTED;
+    case WF_RES_DAEMONED:
+        return false;
+    case WF_RES_COMPLETED:
+        return p == WF_P_SUCCEEDED || p == WF_P_FAILED || p == WF_P_ERROR;
+    case WF_RES_ANY_SUCCEEDED:
+        return any;
+    case WF_RES_ALL_FAILED:
+        return all && counted;
     }
     return false;
 }
@@ -718,8 +732,8 @@ static size_t create_task(ctx *c, size_t idx, const wf_template *t, size_t k, si
     size_t ni;
     dag_eval de = {c, tcache};
     if (!stop && task->depends.n && !wf_depends_eval(&task->depends, task_result_is, &de)) {
-        ni = add_omitted(c, base, task->name, task->template_name, idx,
-                         "depends condition not met");
+        ni =
+            add_omitted(c, base, task->name, task->template_name, idx, "depends condition not met");
     } else {
         scope sc = {.c = c, .inputs = NODE(c, idx)->inputs, .t = t, .node = idx};
         ni = expand_call(c, &sc, task, base, idx, true, stop);
@@ -727,7 +741,8 @@ static size_t create_task(ctx *c, size_t idx, const wf_template *t, size_t k, si
     free(base);
     /* Argo's graph: a task hangs under the tasks it depends on, roots under the DAG */
     if (task->n_deps == 0) wf_node_add_child(c->st, idx, ni);
-    for (size_t d = 0; d < task->n_deps; d++) wf_node_add_child(c->st, tcache[task->deps[d]], ni);
+    for (size_t d = 0; d < task->n_deps; d++)
+        wf_node_add_child(c->st, tcache[task->deps[d]], ni);
     return ni;
 }
 
@@ -750,8 +765,10 @@ static void exec_dag(ctx *c, size_t idx, const wf_template *t, const char *stop)
             NODE(c, idx)->tcache[k] = ni;
             if (NODE(c, ni)->type == WF_N_TASKGROUP) settle_group(c, ni, stop);
         } else if (!fulfilled(c, ni)) {
-            if (NODE(c, ni)->type == WF_N_TASKGROUP) settle_group(c, ni, stop);
-            else exec_node(c, ni, stop);
+            if (NODE(c, ni)->type == WF_N_TASKGROUP)
+                settle_group(c, ni, stop);
+            else
+                exec_node(c, ni, stop);
         }
         if (!fulfilled(c, ni)) pending++;
     }
@@ -776,8 +793,8 @@ static void exec_retry(ctx *c, size_t idx, const wf_template *t, const char *sto
                 if (L->result) R->result = wf_xstrdup(L->result);
                 R->has_exit = L->has_exit;
                 R->exit_code = L->exit_code;
-                const char *msg = L->phase == WF_P_FAILED && !stop ? "No more retries left"
-                                                                    : L->message;
+                const char *msg =
+                    L->phase == WF_P_FAILED && !stop ? "No more retries left" : L->message;
                 char *m = wf_xstrdup(msg);
                 set_phase(c, idx, L->phase, m);
                 free(m);
@@ -800,7 +817,8 @@ static void exec_retry(ctx *c, size_t idx, const wf_template *t, const char *sto
 static void exec_pod(ctx *c, size_t idx, const char *stop)
 {
     const wf_node *n = NODE(c, idx);
-    if (stop) cancel_pod(c, idx, stop);
+    if (stop)
+        cancel_pod(c, idx, stop);
     else if (n->deadline && c->now >= n->deadline)
         cancel_pod(c, idx, "Pod was active on the node longer than the specified deadline");
 }
@@ -823,10 +841,17 @@ static void exec_node(ctx *c, size_t idx, const char *stop)
     }
     c->depth++;
     switch (type) {
-    case WF_N_RETRY: exec_retry(c, idx, t, stop); break;
-    case WF_N_STEPS: exec_steps(c, idx, t, stop); break;
-    case WF_N_DAG: exec_dag(c, idx, t, stop); break;
-    default: break;
+    case WF_N_RETRY:
+        exec_retry(c, idx, t, stop);
+        break;
+    case WF_N_STEPS:
+        exec_steps(c, idx, t, stop);
+        break;
+    case WF_N_DAG:
+        exec_dag(c, idx, t, stop);
+        break;
+    default:
+        break;
     }
     c->depth--;
 }
@@ -956,8 +981,7 @@ static void hand_over(ctx *c, pf_wf_action **actions, size_t *n)
     if (!c->n_acts) free(c->acts);
 }
 
-int pf_wf_step(const pf_wf *wf, pf_wf_state *st, int64_t now_ms, pf_wf_action **actions,
-               size_t *n)
+int pf_wf_step(const pf_wf *wf, pf_wf_state *st, int64_t now_ms, pf_wf_action **actions, size_t *n)
 {
     ctx c = {.wf = wf, .st = st, .now = now_ms};
     bool quiet = !st->dirty && now_ms < st->next_deadline;
@@ -990,8 +1014,10 @@ int pf_wf_cancel(const pf_wf *wf, pf_wf_state *st, int64_t now_ms, pf_wf_action 
         /* whatever the walk could not reach (state from another workflow version) */
         for (size_t i = 0; i < st->n_nodes; i++) {
             if (fulfilled(&c, i)) continue;
-            if (NODE(&c, i)->type == WF_N_POD) cancel_pod(&c, i, STOP_TERMINATE);
-            else set_phase(&c, i, WF_P_FAILED, STOP_TERMINATE);
+            if (NODE(&c, i)->type == WF_N_POD)
+                cancel_pod(&c, i, STOP_TERMINATE);
+            else
+                set_phase(&c, i, WF_P_FAILED, STOP_TERMINATE);
         }
         finish_workflow(&c, "Failed", STOP_TERMINATE);
         st->next_deadline = INT64_MAX;

@@ -47,7 +47,8 @@ static void dep_emit(dep_parser *p, wf_opcode op, size_t task, wf_result res)
 
 static void dep_skip_ws(dep_parser *p)
 {
-    while (isspace((unsigned char)p->s[p->pos])) p->pos++;
+    while (isspace((unsigned char)p->s[p->pos]))
+        p->pos++;
 }
 
 static bool is_name_char(char c)
@@ -59,10 +60,10 @@ static const struct {
     const char *word;
     wf_result res;
 } RESULTS[] = {
-    {"Succeeded", WF_RES_SUCCEEDED},        {"Failed", WF_RES_FAILED},
-    {"Errored", WF_RES_ERRORED},            {"Skipped", WF_RES_SKIPPED},
-    {"Omitted", WF_RES_OMITTED},            {"Daemoned", WF_RES_DAEMONED},
-    {"Completed", WF_RES_COMPLETED},        {"AnySucceeded", WF_RES_ANY_SUCCEEDED},
+    {"Succeeded", WF_RES_SUCCEEDED},  {"Failed", WF_RES_FAILED},
+    {"Errored", WF_RES_ERRORED},      {"Skipped", WF_RES_SKIPPED},
+    {"Omitted", WF_RES_OMITTED},      {"Daemoned", WF_RES_DAEMONED},
+    {"Completed", WF_RES_COMPLETED},  {"AnySucceeded", WF_RES_ANY_SUCCEEDED},
     {"AllFailed", WF_RES_ALL_FAILED},
 };
 
@@ -85,7 +86,8 @@ static void dep_note(dep_parser *p, size_t task)
 static int dep_operand(dep_parser *p)
 {
     size_t start = p->pos;
-    while (is_name_char(p->s[p->pos])) p->pos++;
+    while (is_name_char(p->s[p->pos]))
+        p->pos++;
     if (p->pos == start) {
         if (!p->s[p->pos]) return dep_fail(p, "%.*sunexpected end", "", 0);
         return dep_fail(p, "unexpected '%.*s'", p->s + p->pos, 1);
@@ -96,7 +98,8 @@ static int dep_operand(dep_parser *p)
     wf_result res = WF_RES_BARE;
     if (p->s[p->pos] == '.') {
         size_t rs = ++p->pos;
-        while (isalpha((unsigned char)p->s[p->pos])) p->pos++;
+        while (isalpha((unsigned char)p->s[p->pos]))
+            p->pos++;
         size_t len = p->pos - rs;
         bool found = false;
         for (size_t i = 0; i < sizeof(RESULTS) / sizeof(RESULTS[0]); i++) {
@@ -201,8 +204,12 @@ bool wf_depends_eval(const wf_dep_expr *x, wf_result_fn fn, void *ud)
     for (size_t i = 0; i < x->n; i++) {
         const wf_op *op = &x->ops[i];
         switch (op->op) {
-        case WF_OP_PUSH: stack[sp++] = fn(ud, op->task, op->res); break;
-        case WF_OP_NOT: stack[sp - 1] = !stack[sp - 1]; break;
+        case WF_OP_PUSH:
+            stack[sp++] = fn(ud, op->task, op->res);
+            break;
+        case WF_OP_NOT:
+            stack[sp - 1] = !stack[sp - 1];
+            break;
         case WF_OP_AND:
             sp--;
             stack[sp - 1] = stack[sp - 1] && stack[sp];
@@ -253,7 +260,8 @@ static int w_fail(when_parser *p, const char *msg)
 
 static void w_ws(when_parser *p)
 {
-    while (isspace((unsigned char)p->s[p->pos])) p->pos++;
+    while (isspace((unsigned char)p->s[p->pos]))
+        p->pos++;
 }
 
 static bool is_special(char c)
@@ -270,7 +278,8 @@ static int w_literal(when_parser *p, value *v)
     if (c == '\'' || c == '"') {
         const char *end = strchr(p->s + p->pos + 1, c);
         if (!end) return w_fail(p, "unterminated string");
-        *v = (value){.t = V_STR, .str = p->s + p->pos + 1, .len = (size_t)(end - p->s) - p->pos - 1};
+        *v =
+            (value){.t = V_STR, .str = p->s + p->pos + 1, .len = (size_t)(end - p->s) - p->pos - 1};
         p->pos = (size_t)(end - p->s) + 1;
         return 0;
     }
@@ -285,8 +294,8 @@ static int w_literal(when_parser *p, value *v)
         return 0;
     }
     char buf[64];
-    if (len < sizeof(buf) && (isdigit((unsigned char)tok[0]) || tok[0] == '-' || tok[0] == '+' ||
-                              tok[0] == '.')) {
+    if (len < sizeof(buf) &&
+        (isdigit((unsigned char)tok[0]) || tok[0] == '-' || tok[0] == '+' || tok[0] == '.')) {
         memcpy(buf, tok, len);
         buf[len] = '\0';
         char *end;
@@ -337,10 +346,14 @@ static bool values_equal(const value *a, const value *b)
 {
     if (a->t != b->t) return false;
     switch (a->t) {
-    case V_NUM: return a->num == b->num;
-    case V_STR: return str_cmp(a, b) == 0;
-    case V_BOOL: return a->b == b->b;
-    default: return false;
+    case V_NUM:
+        return a->num == b->num;
+    case V_STR:
+        return str_cmp(a, b) == 0;
+    case V_BOOL:
+        return a->b == b->b;
+    default:
+        return false;
     }
 }
 
@@ -358,10 +371,14 @@ static int w_compare(when_parser *p, const char *op, value *a, const value *b)
             c = str_cmp(a, b);
         else
             return w_fail(p, "'<', '>', '<=' and '>=' need two numbers or two strings");
-        if (strcmp(op, "<") == 0) r = c < 0;
-        else if (strcmp(op, ">") == 0) r = c > 0;
-        else if (strcmp(op, "<=") == 0) r = c <= 0;
-        else r = c >= 0;
+        if (strcmp(op, "<") == 0)
+            r = c < 0;
+        else if (strcmp(op, ">") == 0)
+            r = c > 0;
+        else if (strcmp(op, "<=") == 0)
+            r = c <= 0;
+        else
+            r = c >= 0;
     }
     *a = (value){.t = V_BOOL, .b = r};
     return 0;

@@ -19,9 +19,9 @@
 #include <stdint.h>
 
 #define WF_ERR_MAX 512
-#define WF_MAX_NODES 50000       /* per workflow; more → node Error (runaway loops/recursion) */
-#define WF_MAX_ITEMS 10000       /* per withItems/withParam expansion */
-#define WF_MAX_DEPTH 64          /* nesting of templates at run time (recursion guard) */
+#define WF_MAX_NODES 50000        /* per workflow; more → node Error (runaway loops/recursion) */
+#define WF_MAX_ITEMS 10000        /* per withItems/withParam expansion */
+#define WF_MAX_DEPTH 64           /* nesting of templates at run time (recursion guard) */
 #define WF_MAX_RESULT (256 << 10) /* outputs.result kept, as Argo */
 #define WF_NONE ((size_t)-1)
 
@@ -205,9 +205,9 @@ typedef struct wf_node {
     json_t *action; /* Pod: {argv:[], env:[[n,v]], image, source?, scriptArg} */
     size_t *children;
     size_t n_children, cap_children;
-    size_t parent;    /* the node that created it (containment), WF_NONE for roots */
-    bool stopped;     /* a composite whose deadline fired: its subtree is being stopped */
-    size_t *tcache;   /* DAG nodes: task index → node index (not persisted) */
+    size_t parent;  /* the node that created it (containment), WF_NONE for roots */
+    bool stopped;   /* a composite whose deadline fired: its subtree is being stopped */
+    size_t *tcache; /* DAG nodes: task index → node index (not persisted) */
     size_t n_tcache;
 } wf_node;
 
@@ -215,9 +215,9 @@ struct pf_wf_state {
     char phase[16]; /* Pending, Running, Succeeded, Failed, Error */
     char *message;
     int64_t started, finished;
-    bool terminated;    /* pf_wf_cancel ran */
-    bool deadline_hit;  /* the workflow's activeDeadlineSeconds fired */
-    bool dirty;         /* an event arrived since the last step */
+    bool terminated;   /* pf_wf_cancel ran */
+    bool deadline_hit; /* the workflow's activeDeadlineSeconds fired */
+    bool dirty;        /* an event arrived since the last step */
     int64_t next_deadline;
     wf_node *nodes;
     size_t n_nodes, cap_nodes;

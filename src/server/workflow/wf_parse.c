@@ -170,8 +170,7 @@ static int parse_params(parser *p, const json_t *list, const char *at, bool with
         if (v && scalar_text(p, v, where, &kv->value)) return -1;
         v = field(o, "default");
         if (v && scalar_text(p, v, where, &kv->deflt)) return -1;
-        if (need_value && !kv->value)
-            return pf_fail(p->e, CODE, "'%s.value' is required", where);
+        if (need_value && !kv->value) return pf_fail(p->e, CODE, "'%s.value' is required", where);
         for (size_t j = 0; j < i; j++)
             if (strcmp((*out)[j].name, kv->name) == 0)
                 return pf_fail(p->e, CODE, "duplicate parameter name '%s' in %s", kv->name, at);
@@ -217,9 +216,9 @@ static int parse_call(parser *p, const json_t *o, const char *at, bool dag, wf_c
 {
     static const char *const STEP_KEYS[] = {"name",      "template",  "arguments", "when",
                                             "withItems", "withParam", NULL};
-    static const char *const TASK_KEYS[] = {"name",      "template",     "arguments", "when",
-                                            "withItems", "withParam",    "depends",
-                                            "dependencies", NULL};
+    static const char *const TASK_KEYS[] = {"name",    "template",     "arguments",
+                                            "when",    "withItems",    "withParam",
+                                            "depends", "dependencies", NULL};
     if (need_object(p, o, at) || check_fields(p, o, at, dag ? TASK_KEYS : STEP_KEYS)) return -1;
     if (get_name(p, o, at, &c->name)) return -1;
     if (get_str(p, o, "template", at, &c->template_name)) return -1;
@@ -247,8 +246,10 @@ static int parse_call(parser *p, const json_t *o, const char *at, bool dag, wf_c
         free(joined);
         joined = next;
     }
-    if (joined[0]) c->depends_src = joined;
-    else free(joined);
+    if (joined[0])
+        c->depends_src = joined;
+    else
+        free(joined);
     return 0;
 }
 
@@ -370,8 +371,10 @@ static int parse_template(parser *p, const json_t *o, size_t idx, wf_template *t
         }
     }
     if (kinds != 1)
-        return pf_fail(p->e, CODE, "template '%s' must have exactly one of container, script, "
-                       "steps or dag", t->name);
+        return pf_fail(p->e, CODE,
+                       "template '%s' must have exactly one of container, script, "
+                       "steps or dag",
+                       t->name);
 
     json_t *inputs = field(o, "inputs");
     if (inputs) {
@@ -402,10 +405,14 @@ static int parse_template(parser *p, const json_t *o, size_t idx, wf_template *t
     snprintf(where, sizeof(where), "%s.%s", at, KINDS[t->kind]);
     json_t *body = field(o, KINDS[t->kind]);
     switch (t->kind) {
-    case WF_K_CONTAINER: return parse_container(p, body, where, t, false);
-    case WF_K_SCRIPT: return parse_container(p, body, where, t, true);
-    case WF_K_STEPS: return parse_steps(p, body, where, t);
-    case WF_K_DAG: return parse_dag(p, body, where, t);
+    case WF_K_CONTAINER:
+        return parse_container(p, body, where, t, false);
+    case WF_K_SCRIPT:
+        return parse_container(p, body, where, t, true);
+    case WF_K_STEPS:
+        return parse_steps(p, body, where, t);
+    case WF_K_DAG:
+        return parse_dag(p, body, where, t);
     }
     return 0;
 }
@@ -439,7 +446,8 @@ static int topo_sort(parser *p, wf_template *t)
     size_t *missing = wf_xcalloc(n, sizeof(size_t)); /* unsorted dependencies per task */
     bool *done = wf_xcalloc(n, sizeof(bool));
     t->topo = wf_xcalloc(n, sizeof(size_t));
-    for (size_t i = 0; i < n; i++) missing[i] = t->tasks[i].n_deps;
+    for (size_t i = 0; i < n; i++)
+        missing[i] = t->tasks[i].n_deps;
     size_t sorted = 0;
     /* repeated passes keep declaration order among ready tasks; n is small enough */
     for (bool progress = true; progress && sorted < n;) {
@@ -457,7 +465,8 @@ static int topo_sort(parser *p, wf_template *t)
     int r = 0;
     if (sorted < n) {
         size_t cur = 0;
-        while (done[cur]) cur++;
+        while (done[cur])
+            cur++;
         size_t *seen = wf_xcalloc(n, sizeof(size_t)); /* step number + 1 */
         size_t steps = 0;
         while (!seen[cur]) {
@@ -513,12 +522,14 @@ static int resolve_dag(parser *p, wf_template *t)
         char err[WF_ERR_MAX];
         if (wf_depends_compile(c->depends_src, task_lookup, t, &c->depends, &c->deps, &c->n_deps,
                                err, sizeof(err)))
-            return pf_fail(p->e, CODE, "bad depends expression '%s' in %s: %s", c->depends_src,
-                           at, err);
+            return pf_fail(p->e, CODE, "bad depends expression '%s' in %s: %s", c->depends_src, at,
+                           err);
         for (size_t d = 0; d < c->n_deps; d++)
             if (c->deps[d] == i)
-                return pf_fail(p->e, CODE, "cycle in DAG template '%s': task '%s' depends on "
-                               "itself", t->name, c->name);
+                return pf_fail(p->e, CODE,
+                               "cycle in DAG template '%s': task '%s' depends on "
+                               "itself",
+                               t->name, c->name);
     }
     if (topo_sort(p, t)) return -1;
     mark_dependents(t);
@@ -599,8 +610,8 @@ static char *check_task_ref(const refctx *r, const char *name, const char *ref, 
     size_t idx;
     const wf_template *t = r->t;
     if (!wf_map_get(&t->task_map, name, &idx)) {
-        snprintf(err, errlen, "unknown parameter reference '{{%s}}': no task '%s' in this DAG",
-                 ref, name);
+        snprintf(err, errlen, "unknown parameter reference '{{%s}}': no task '%s' in this DAG", ref,
+                 name);
         return NULL;
     }
     bool *seen = wf_xcalloc(t->n_tasks, sizeof(bool));
@@ -608,8 +619,8 @@ static char *check_task_ref(const refctx *r, const char *name, const char *ref, 
     free(seen);
     if (!anc) {
         snprintf(err, errlen,
-                 "unknown parameter reference '{{%s}}': task '%s' is not a dependency of '%s'",
-                 ref, name, t->tasks[r->task].name);
+                 "unknown parameter reference '{{%s}}': task '%s' is not a dependency of '%s'", ref,
+                 name, t->tasks[r->task].name);
         return NULL;
     }
     if (!has_result(r->wf, &t->tasks[idx])) {
@@ -639,8 +650,10 @@ static char *check_step_ref(const refctx *r, const char *name, const char *ref, 
             return wf_xstrdup("x");
         }
     }
-    snprintf(err, errlen, "unknown parameter reference '{{%s}}': no step '%s' in an earlier "
-             "step group", ref, name);
+    snprintf(err, errlen,
+             "unknown parameter reference '{{%s}}': no step '%s' in an earlier "
+             "step group",
+             ref, name);
     return NULL;
 }
 
@@ -748,8 +761,10 @@ static int check_call(parser *p, refctx *r, const wf_call *c, const char *at)
             bool ok = json_is_array(j);
             json_decref(j);
             if (!ok)
-                return pf_fail(p->e, CODE, "withParam value could not be parsed as a JSON list "
-                               "in %s: %s", at, c->with_param);
+                return pf_fail(p->e, CODE,
+                               "withParam value could not be parsed as a JSON list "
+                               "in %s: %s",
+                               at, c->with_param);
         }
     }
     for (size_t i = 0; c->with_items && i < json_array_size(c->with_items); i++) {
@@ -769,8 +784,7 @@ static int check_call(parser *p, refctx *r, const wf_call *c, const char *at)
         if (!subst) return pf_fail(p->e, CODE, "%s in %s", err, where);
         int bad = wf_when_check(subst, err, sizeof(err));
         free(subst);
-        if (bad)
-            return pf_fail(p->e, CODE, "bad when expression '%s' in %s: %s", c->when, at, err);
+        if (bad) return pf_fail(p->e, CODE, "bad when expression '%s' in %s: %s", c->when, at, err);
     }
     return check_required(p, &p->wf->templates[c->tmpl], c->args, c->n_args, at);
 }
@@ -831,8 +845,8 @@ static int check_references(parser *p)
 static int parse_spec(parser *p, const json_t *spec)
 {
     pf_wf *wf = p->wf;
-    static const char *const KEYS[] = {"entrypoint", "arguments", "templates", "onExit",
-                                       "activeDeadlineSeconds", NULL};
+    static const char *const KEYS[] = {
+        "entrypoint", "arguments", "templates", "onExit", "activeDeadlineSeconds", NULL};
     if (need_object(p, spec, "spec") || check_fields(p, spec, "spec", KEYS)) return -1;
     if (parse_arguments(p, spec, "spec", true, &wf->params, &wf->n_params)) return -1;
     if (get_int(p, spec, "activeDeadlineSeconds", "spec", 1, &wf->deadline_s)) return -1;
@@ -875,7 +889,8 @@ static int parse_spec(parser *p, const json_t *spec)
     const wf_template *entry_t = &wf->templates[wf->entry];
     if (wf->on_exit != WF_NONE && entry_t->kind == WF_K_DAG &&
         wf_map_get(&entry_t->task_map, "onExit", NULL))
-        return pf_fail(p->e, CODE, "task name 'onExit' in the entrypoint DAG '%s' clashes with "
+        return pf_fail(p->e, CODE,
+                       "task name 'onExit' in the entrypoint DAG '%s' clashes with "
                        "the exit handler's node; rename the task",
                        entry_t->name);
     return 0;
@@ -956,7 +971,8 @@ static void free_kvs(wf_kv *kv, size_t n)
 
 static void free_strs(char **s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) free(s[i]);
+    for (size_t i = 0; i < n; i++)
+        free(s[i]);
     free(s);
 }
 
@@ -985,7 +1001,8 @@ static void free_template(wf_template *t)
     free_strs(t->args, t->n_args);
     free_kvs(t->env, t->n_env);
     free(t->source);
-    for (size_t g = 0; g < t->n_groups; g++) free_calls(t->groups[g].steps, t->groups[g].n);
+    for (size_t g = 0; g < t->n_groups; g++)
+        free_calls(t->groups[g].steps, t->groups[g].n);
     free(t->groups);
     free_calls(t->tasks, t->n_tasks);
     free(t->topo);
@@ -998,7 +1015,8 @@ void pf_wf_free(pf_wf *wf)
     free(wf->name);
     free(wf->ns);
     free_kvs(wf->params, wf->n_params);
-    for (size_t i = 0; i < wf->n_templates; i++) free_template(&wf->templates[i]);
+    for (size_t i = 0; i < wf->n_templates; i++)
+        free_template(&wf->templates[i]);
     free(wf->templates);
     wf_map_free(&wf->tmpl_map);
     free(wf);

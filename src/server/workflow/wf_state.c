@@ -17,7 +17,7 @@
 
 static const char *const PHASES[] = {"Pending", "Running", "Succeeded", "Failed",
                                      "Error",   "Skipped", "Omitted"};
-static const char *const NTYPES[] = {"Pod", "Steps", "StepGroup", "DAG",
+static const char *const NTYPES[] = {"Pod",       "Steps", "StepGroup", "DAG",
                                      "TaskGroup", "Retry", "Skipped"};
 
 bool wf_phase_fulfilled(wf_phase p)
@@ -53,7 +53,10 @@ static int lookup_word(const char *const *words, int n, const char *s)
 static size_t utf8_len(const unsigned char *s)
 {
     if (s[0] < 0x80) return 1;
-    size_t n = (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+    size_t n = (s[0] & 0xE0) == 0xC0   ? 2
+               : (s[0] & 0xF0) == 0xE0 ? 3
+               : (s[0] & 0xF8) == 0xF0 ? 4
+                                       : 0;
     if (n == 0 || (n == 2 && s[0] < 0xC2)) return 0;
     for (size_t i = 1; i < n; i++)
         if ((s[i] & 0xC0) != 0x80) return 0;
@@ -195,7 +198,8 @@ pf_wf_state *pf_wf_state_new(void)
 void pf_wf_state_free(pf_wf_state *st)
 {
     if (!st) return;
-    for (size_t i = 0; i < st->n_nodes; i++) node_free(&st->nodes[i]);
+    for (size_t i = 0; i < st->n_nodes; i++)
+        node_free(&st->nodes[i]);
     free(st->nodes);
     free(st->message);
     wf_map_free(&st->by_name);
@@ -272,7 +276,8 @@ static json_t *node_to_json(const wf_node *n)
     if (n->inputs) json_object_set_new(o, "inputs", json_deep_copy(n->inputs));
     if (n->action) json_object_set_new(o, "action", json_deep_copy(n->action));
     json_t *ch = json_array();
-    for (size_t i = 0; i < n->n_children; i++) json_array_append_new(ch, json_integer((json_int_t)n->children[i]));
+    for (size_t i = 0; i < n->n_children; i++)
+        json_array_append_new(ch, json_integer((json_int_t)n->children[i]));
     json_object_set_new(o, "children", ch);
     json_object_set_new(o, "parent",
                         json_integer(n->parent == WF_NONE ? -1 : (json_int_t)n->parent));
@@ -292,7 +297,8 @@ json_t *pf_wf_state_to_json(const pf_wf_state *st)
     json_object_set_new(o, "deadlineHit", json_boolean(st->deadline_hit));
     json_object_set_new(o, "nextDeadline", json_integer(st->next_deadline));
     json_t *nodes = json_array();
-    for (size_t i = 0; i < st->n_nodes; i++) json_array_append_new(nodes, node_to_json(&st->nodes[i]));
+    for (size_t i = 0; i < st->n_nodes; i++)
+        json_array_append_new(nodes, node_to_json(&st->nodes[i]));
     json_object_set_new(o, "nodes", nodes);
     return o;
 }
@@ -315,7 +321,8 @@ static int node_from_json(pf_wf_state *st, const json_t *o, size_t i, size_t tot
     const char *msg = jget_str(o, "message");
     int type = lookup_word(NTYPES, 7, jget_str(o, "type"));
     int phase = lookup_word(PHASES, 7, jget_str(o, "phase"));
-    if (!id || !name || !display || !tmpl || !msg) return bad(e, "id/name/displayName/template/message", i);
+    if (!id || !name || !display || !tmpl || !msg)
+        return bad(e, "id/name/displayName/template/message", i);
     if (type < 0 || phase < 0) return bad(e, "type/phase", i);
     if (wf_map_get(&st->by_name, name, NULL) || wf_map_get(&st->by_id, id, NULL))
         return bad(e, "unique name/id", i);
@@ -370,7 +377,8 @@ pf_wf_state *pf_wf_state_from_json(const json_t *j, pf_error *e)
     json_t *nodes = json_object_get(j, "nodes");
     const char *phase = jget_str(j, "phase"), *msg = jget_str(j, "message");
     static const char *const WF_PHASES[] = {"Pending", "Running", "Succeeded", "Failed", "Error"};
-    if (!json_is_object(j) || !json_is_array(nodes) || !msg || lookup_word(WF_PHASES, 5, phase) < 0 ||
+    if (!json_is_object(j) || !json_is_array(nodes) || !msg ||
+        lookup_word(WF_PHASES, 5, phase) < 0 ||
         json_integer_value(json_object_get(j, "version")) != 1) {
         pf_fail(e, "InternalError", "workflow state: not a saved workflow state");
         return NULL;
@@ -401,12 +409,17 @@ pf_wf_state *pf_wf_state_from_json(const json_t *j, pf_error *e)
 static const char *node_status(wf_phase p)
 {
     switch (p) {
-    case WF_P_PENDING: return "pending";
-    case WF_P_RUNNING: return "running";
-    case WF_P_SUCCEEDED: return "succeeded";
+    case WF_P_PENDING:
+        return "pending";
+    case WF_P_RUNNING:
+        return "running";
+    case WF_P_SUCCEEDED:
+        return "succeeded";
     case WF_P_FAILED:
-    case WF_P_ERROR: return "failed";
-    default: return "skipped";
+    case WF_P_ERROR:
+        return "failed";
+    default:
+        return "skipped";
     }
 }
 
@@ -475,7 +488,8 @@ static char *trim_result(const char *out)
 {
     char *r = utf8_clean(out ? out : "", WF_MAX_RESULT);
     size_t len = strlen(r);
-    while (len && (r[len - 1] == '\n' || r[len - 1] == '\r')) r[--len] = '\0';
+    while (len && (r[len - 1] == '\n' || r[len - 1] == '\r'))
+        r[--len] = '\0';
     return r;
 }
 
@@ -568,7 +582,8 @@ void pf_wf_actions_free(pf_wf_action *actions, size_t n)
         free(a->node_name);
         free(a->display_name);
         free(a->template_name);
-        for (size_t k = 0; k < a->argc; k++) free(a->argv[k]);
+        for (size_t k = 0; k < a->argc; k++)
+            free(a->argv[k]);
         free(a->argv);
         for (size_t k = 0; k < a->n_env; k++) {
             free(a->env[k].name);
@@ -593,8 +608,10 @@ static void shell_quote(pf_buf *b, const char *s)
     }
     pf_buf_puts(b, "'");
     for (const char *p = s; *p; p++) {
-        if (*p == '\'') pf_buf_puts(b, "'\\''");
-        else pf_buf_append(b, p, 1);
+        if (*p == '\'')
+            pf_buf_puts(b, "'\\''");
+        else
+            pf_buf_append(b, p, 1);
     }
     pf_buf_puts(b, "'");
 }

@@ -25,8 +25,10 @@ char *wf_subst(const char *s, wf_resolve_fn fn, void *ud, char *err, size_t errl
         }
         pf_buf_append(&b, p, (size_t)(open - p));
         const char *a = open + 2, *z = close;
-        while (a < z && isspace((unsigned char)*a)) a++;
-        while (z > a && isspace((unsigned char)z[-1])) z--;
+        while (a < z && isspace((unsigned char)*a))
+            a++;
+        while (z > a && isspace((unsigned char)z[-1]))
+            z--;
         char *ref = wf_xmalloc((size_t)(z - a) + 1);
         memcpy(ref, a, (size_t)(z - a));
         ref[z - a] = '\0';
@@ -58,12 +60,18 @@ static char *real_text(double d)
 char *wf_json_text(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_STRING: return wf_xstrdup(json_string_value(v));
-    case JSON_INTEGER: return wf_xasprintf("%lld", (long long)json_integer_value(v));
-    case JSON_REAL: return real_text(json_real_value(v));
-    case JSON_TRUE: return wf_xstrdup("true");
-    case JSON_FALSE: return wf_xstrdup("false");
-    case JSON_NULL: return wf_xstrdup("null");
+    case JSON_STRING:
+        return wf_xstrdup(json_string_value(v));
+    case JSON_INTEGER:
+        return wf_xasprintf("%lld", (long long)json_integer_value(v));
+    case JSON_REAL:
+        return real_text(json_real_value(v));
+    case JSON_TRUE:
+        return wf_xstrdup("true");
+    case JSON_FALSE:
+        return wf_xstrdup("false");
+    case JSON_NULL:
+        return wf_xstrdup("null");
     default: {
         char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
         if (!s) abort();

@@ -96,8 +96,7 @@ pf_wf_state *pf_wf_state_from_json(const json_t *j, pf_error *e);
  * exit handler, settles the phase. Fills *actions (malloc'd, free with pf_wf_actions_free;
  * NULL when *n == 0). Deterministic: the same state, workflow and clock give the same actions.
  * Returns 0 (engine-level problems become node/workflow phase Error, never a failed call). */
-int pf_wf_step(const pf_wf *wf, pf_wf_state *st, int64_t now_ms, pf_wf_action **actions,
-               size_t *n);
+int pf_wf_step(const pf_wf *wf, pf_wf_state *st, int64_t now_ms, pf_wf_action **actions, size_t *n);
 
 /* The node's task really began running (it may have waited for queue quota): the node goes
  * Running and its template activeDeadlineSeconds counts from now. Returns 0, 1 when ignored
