@@ -89,6 +89,10 @@ def test_create_show_update_delete(api):
     assert u["minResources"] == {"cpu": "500m", "memory": "1048576k"}
     assert u["location"] == {"x": "y", "z": "1"} and u["schedulingPolicy"] == ["gang"]
     assert ok(api.get("/queue/" + name))["maxResources"] == u["maxResources"]
+    # "" for cpu/memory (as scalar keys or fields) leaves them alone
+    u = ok(api.put("/queue/" + name, {"maxResources": {"cpu": "", "scalarResources": {"cpu": "",
+                                                                                   "memory": ""}}}))
+    assert u["maxResources"]["cpu"] == "1k" and u["maxResources"]["memory"] == "1536Mi"
     r = api.delete("/queue/" + name)
     assert r.status == 200 and r.body == "", r
     err(api.get("/queue/" + name), 400, "QueueNameNotFound", "QueueName does not exist")
@@ -135,6 +139,8 @@ def test_create_malformed(api, raw):
     ({"maxResources": {"cpu": "abc"}}, 400, "InvalidComputeResource", "regular expression"),
     ({"maxResources": {"cpu": "1K"}}, 400, "InvalidComputeResource", "suffix"),
     ({"minResources": {"cpu": "-1"}}, 400, "InvalidComputeResource", "negative"),
+    ({"maxResources": {"cpu": "1", "scalarResources": {"": "1"}}}, 400, "InvalidComputeResource",
+     "name cannot be empty"),
     ({"minResources": {"cpu": "11"}}, 400, "InvalidComputeResource",
      "maxResources less than minResources"),
     ({"minResources": {"scalarResources": {"nvidia.com/gpu": "1"}}}, 400,
@@ -207,6 +213,8 @@ def test_list_name_filter_and_paging(api):
      "negative value"),
     ({"minResources": {"cpu": "11"}}, 400, "InvalidComputeResource",
      "minResource cannot be larger than maxResource"),
+    ({"maxResources": {"scalarResources": {"": "1"}}}, 400, "InvalidComputeResource",
+     "name cannot be empty"),
     ({"maxResources": {"cpu": "1"}}, 400, "InvalidComputeResource",
      "minResource cannot be larger than maxResource"),
 ])

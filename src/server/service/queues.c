@@ -189,6 +189,18 @@ static int create_target(sqlite3 *db, const pf_queue_req *r, pf_queue *q, pf_err
     return 0;
 }
 
+/* A scalar needs a name: "" would become a nameless resource nobody can request. */
+static int check_scalar_names(const pf_res_req *r, pf_error *e)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(r->scalars, k, v)
+    {
+        if (!*k) return pf_fail(e, RES_CODE, "scalar resource name cannot be empty");
+    }
+    return 0;
+}
+
 /* Steps 9-11: quota type, max, and for elasticQuota min <= max. */
 static int create_quota(const pf_queue_req *r, pf_queue *q, pf_error *e)
 {
@@ -196,6 +208,7 @@ static int create_quota(const pf_queue_req *r, pf_queue *q, pf_error *e)
     if (strcmp(type, QUOTA_ELASTIC) != 0 && strcmp(type, QUOTA_VOLCANO) != 0)
         return pf_fail(e, "QueueQuotaTypeIsNotSupported", "quota type is not supported");
     snprintf(q->quota_type, sizeof q->quota_type, "%s", type);
+    if (check_scalar_names(&r->max, e) || check_scalar_names(&r->min, e)) return -1;
     if (pf_resources_from_flavour(r->max.cpu, r->max.mem, r->max.scalars, &q->max, e) != 0)
         return -1;
     /* volcano queues ignore min upstream; it is still validated so nothing unparsable is kept */
@@ -296,6 +309,7 @@ json_t *pf_queues_show(pf_app *app, const pf_caller *c, const char *name, pf_err
 static int merge_res(pf_resources *dst, const pf_res_req *r, const char *what, pf_error *e)
 {
     if (!r->present) return 0;
+    if (check_scalar_names(r, e) != 0) return -1;
     if (r->cpu && *r->cpu && pf_resources_set_str(dst, PF_RES_CPU, r->cpu, e) != 0) return -1;
     if (r->mem && *r->mem && pf_resources_set_str(dst, PF_RES_MEMORY, r->mem, e) != 0) return -1;
     const char *k;
@@ -303,10 +317,13 @@ static int merge_res(pf_resources *dst, const pf_res_req *r, const char *what, p
     json_object_foreach(r->scalars, k, v)
     {
         const char *s = json_string_value(v);
-        if (!*s)
-            pf_resources_remove(dst, k);
-        else if (pf_resources_set_str(dst, k, s, e) != 0)
+        if (!*s) {
+            /* "" removes a scalar; cpu and memory always exist and stay as they are */
+            if (strcmp(k, PF_RES_CPU) != 0 && strcmp(k, PF_RES_MEMORY) != 0)
+                pf_resources_remove(dst, k);
+        } else if (pf_resources_set_str(dst, k, s, e) != 0) {
             return -1;
+        }
     }
     if (pf_resources_has_negative(dst)) {
         char text[PF_RESOURCES_TEXT_MAX];
