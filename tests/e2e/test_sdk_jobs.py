@@ -87,6 +87,8 @@ def test_create_errors(client):
     raises_code("InvalidJobRequest", client.create_job, "single", JobRequest(queue=""))
     raises_code("InvalidJobRequest", client.create_job, "single", {"image": "busybox"})
     raises_code("InvalidJobRequest", client.create_job, "single", "not a request")
+    raises_code("InvalidJobRequest", client.create_job, "distributed",
+                JobRequest(queue=Q, framework="paddle", member_list=["worker"]))
     e = raises_code("JobCreateFailed", client.create_job, "single",
                     JobRequest(queue="no-such-queue", image="busybox"))
     assert e.status == 400

@@ -6,6 +6,7 @@ lives here too, next to the attributes it maps.
 """
 from typing import Any, Dict, List, Mapping, Optional, Union
 
+from paddleflow.common.exception import PaddleFlowSDKException
 from paddleflow.common.util import Record
 
 JOB_TYPES = ("single", "distributed", "workflow")
@@ -100,9 +101,11 @@ class JobRequest(Record):
 
 def _member_body(member: Any) -> Dict[str, Any]:
     """A member as sent: wire-format keys, None values dropped, names expanded."""
-    if isinstance(member, JobRequest):
-        return member.to_body()
-    out = {k: v for k, v in dict(member).items() if v is not None}
+    if not isinstance(member, Mapping):
+        raise PaddleFlowSDKException("InvalidJobRequest",
+                                     "each member should be a dict in the wire format, "
+                                     "e.g. {\"role\": \"worker\", \"replicas\": 2, ...}")
+    out = {k: v for k, v in member.items() if v is not None}
     for key in ("flavour", "fs"):
         if key in out:
             out[key] = _named(out[key])
