@@ -220,3 +220,36 @@ def test_pip_install_into_a_venv(server):
         assert r.returncode == 0, r.stderr
         path, ok = r.stdout.split()
         assert path.startswith(d) and ok == "True", r.stdout
+
+
+def test_public_names_have_docstrings_and_type_hints():
+    import importlib
+    import inspect
+    import pkgutil
+
+    problems = []
+    for info in pkgutil.walk_packages(paddleflow.__path__, "paddleflow."):
+        mod = importlib.import_module(info.name)
+        if not mod.__doc__:
+            problems.append(info.name)
+        for name, obj in vars(mod).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != mod.__name__:
+                continue
+            if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+                continue
+            if not obj.__doc__:
+                problems.append("%s.%s" % (info.name, name))
+            members = vars(obj).items() if inspect.isclass(obj) else [(name, obj)]
+            for mname, m in members:
+                fn = m.fget if isinstance(m, property) else getattr(m, "__func__", m)
+                if not inspect.isfunction(fn) or (mname.startswith("_") and mname != "__init__"):
+                    continue
+                if mname != "__init__" and not fn.__doc__:
+                    problems.append("doc %s.%s.%s" % (info.name, name, mname))
+                params = [p for p in inspect.signature(fn).parameters.values()
+                          if p.name not in ("self", "cls")]
+                if "return" not in fn.__annotations__ or any(
+                        p.name not in fn.__annotations__ for p in params
+                        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)):
+                    problems.append("hints %s.%s.%s" % (info.name, name, mname))
+    assert problems == []
