@@ -84,12 +84,13 @@ def load_jobs(port, total, threads=4):
     return ids, time.time() - t0
 
 
-def time_runs(cmd, runs):
-    subprocess.run(cmd, capture_output=True, check=True)  # warm-up (page cache, sqlite)
+def time_runs(cmd, runs, env=None):
+    env = dict(os.environ, **(env or {}))
+    subprocess.run(cmd, capture_output=True, check=True, env=env)  # warm-up: cache, token
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        p = subprocess.run(cmd, capture_output=True)
+        p = subprocess.run(cmd, capture_output=True, env=env)
         times.append((time.perf_counter() - t0) * 1000)
         if p.returncode != 0:
             sys.exit("%s failed: %s" % (" ".join(cmd), p.stderr.decode()))
@@ -106,34 +107,69 @@ def main():
     ap.add_argument("--jobs", type=int, default=100000)
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--out", default=os.path.join(here, "out", "bench_cli.json"))
+    ap.add_argument("--data-dir", help="keep the server's data here; reuse it when it "
+                    "already holds jobs (loading 100,000 jobs takes minutes)")
     a = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="pf-bench-cli-") as d:
-        port = free_port()
-        proc = start_server(a.bin_dir, d, port)
+    tmp = None
+    if a.data_dir:
+        os.makedirs(a.data_dir, exist_ok=True)
+        d = a.data_dir
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="pf-bench-cli-")
+        d = tmp.name
+    port = free_port()
+    proc = start_server(a.bin_dir, d, port)
+    try:
+        res = measure(a, d, port)
+    finally:
+        proc.terminate()
         try:
-            ids, load_s = load_jobs(port, a.jobs)
-            print("loaded %d jobs in %.1f s (%.0f jobs/s)" % (len(ids), load_s,
-                                                             len(ids) / load_s))
-            ini = os.path.join(d, "pf.ini")
-            with open(ini, "w") as f:
-                f.write("[user]\nname = root\npassword = paddleflow\n[server]\n"
-                        "paddleflow_server_host = 127.0.0.1\npaddleflow_server_port = %d\n"
-                        % port)
-            pf = [os.path.join(a.bin_dir, "paddleflow"), "--pf_config", ini]
-            res = {"jobs": len(ids), "runs": a.runs,
-                   "job list": time_runs(pf + ["job", "list"], a.runs),
-                   "job show": time_runs(pf + ["job", "show", ids[len(ids) // 2]], a.runs),
-                   "job list -m 1000": time_runs(pf + ["job", "list", "-m", "1000"], a.runs)}
-        finally:
-            proc.terminate()
             proc.wait(timeout=60)
-    for k in ("job list", "job show", "job list -m 1000"):
-        r = res[k]
-        print("%-18s median %7.2f ms  p90 %7.2f ms  min %7.2f ms  max %7.2f ms" % (
-            k, r["median_ms"], r["p90_ms"], r["min_ms"], r["max_ms"]))
+        except subprocess.TimeoutExpired:
+            print("warning: server did not stop within 60 s of SIGTERM; killed")
+            proc.kill()
+            proc.wait()
+        if tmp:
+            tmp.cleanup()
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(res, f, indent=2)
+
+
+def existing_job(port):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", PREFIX + "/job?maxKeys=1",
+                 headers={"x-pf-authorization": login(conn)})
+    jobs = json.loads(conn.getresponse().read())["jobList"]
+    return jobs[0]["id"] if jobs else None
+
+
+def measure(a, d, port):
+    some = existing_job(port)
+    if some and a.data_dir:
+        print("reusing the jobs in %s" % d)
+        ids = [some]
+    else:
+        ids, load_s = load_jobs(port, a.jobs)
+        print("loaded %d jobs in %.1f s (%.0f jobs/s)" % (len(ids), load_s, len(ids) / load_s))
+    ini = os.path.join(d, "pf.ini")
+    with open(ini, "w") as f:
+        f.write("[user]\nname = root\npassword = paddleflow\n[server]\n"
+                "paddleflow_server_host = 127.0.0.1\npaddleflow_server_port = %d\n" % port)
+    pf = [os.path.join(a.bin_dir, "paddleflow"), "--pf_config", ini]
+    show = ids[len(ids) // 2]
+    res = {"jobs": a.jobs, "runs": a.runs}
+    cases = [("job list", pf + ["job", "list"], None),
+             ("job show", pf + ["job", "show", show], None),
+             ("job list (no token cache)", pf + ["job", "list"], {"PADDLEFLOW_TOKEN_CACHE": "off"}),
+             ("job show (no token cache)", pf + ["job", "show", show],
+              {"PADDLEFLOW_TOKEN_CACHE": "off"}),
+             ("job list -m 1000", pf + ["job", "list", "-m", "1000"], None)]
+    for name, cmd, env in cases:
+        r = res[name] = time_runs(cmd, a.runs, env)
+        print("%-26s median %7.2f ms  p90 %7.2f ms  min %7.2f ms  max %7.2f ms" % (
+            name, r["median_ms"], r["p90_ms"], r["min_ms"], r["max_ms"]), flush=True)
+    return res
 
 
 if __name__ == "__main__":

@@ -17,11 +17,12 @@
 
 typedef struct block {
     struct block *next;
+    size_t used, cap;
     alignas(max_align_t) char data[];
 } block;
 
 struct pf_arena {
-    block *extra; /* blocks allocated once the inline space ran out */
+    block *extra; /* blocks added once the inline space ran out, newest first */
     size_t used;
     size_t cap;
     alignas(max_align_t) char data[];
@@ -29,6 +30,7 @@ struct pf_arena {
 
 #define ALIGN_UP(n) (((n) + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1))
 #define ARENA_INLINE 4096
+#define ARENA_BLOCK 65536 /* a list of jobs allocates thousands of small strings */
 
 void *pf_arena_new(size_t first, pf_arena **arena)
 {
@@ -46,18 +48,25 @@ void *pf_arena_new(size_t first, pf_arena **arena)
 void *pf_arena_alloc(pf_arena *a, size_t size)
 {
     size = ALIGN_UP(size ? size : 1);
+    void *p;
     if (a->used + size <= a->cap) {
-        void *p = a->data + a->used;
+        p = a->data + a->used;
         a->used += size;
-        memset(p, 0, size);
-        return p;
+    } else if (a->extra && a->extra->used + size <= a->extra->cap) {
+        p = a->extra->data + a->extra->used;
+        a->extra->used += size;
+    } else {
+        size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
+        block *b = malloc(sizeof(block) + cap);
+        if (!b) abort(); /* as pf_buf: no useful recovery from out of memory here */
+        b->next = a->extra;
+        b->cap = cap;
+        b->used = size;
+        a->extra = b;
+        p = b->data;
     }
-    /* big or late allocations get their own block; results are small, so this is rare */
-    block *b = calloc(1, sizeof(block) + size);
-    if (!b) abort(); /* as pf_buf: no useful recovery from out of memory here */
-    b->next = a->extra;
-    a->extra = b;
-    return b->data;
+    memset(p, 0, size);
+    return p;
 }
 
 const char *pf_arena_strdup(pf_arena *a, const char *s)
