@@ -81,8 +81,8 @@ int pf_queue_create(pf_client *c, const pf_queue_spec *spec, pf_api_error *err);
 int pf_queue_update(pf_client *c, const char *name, const pf_queue_spec *spec, pf_queue **out,
                     pf_api_error *err); /* out may be NULL */
 int pf_queue_get(pf_client *c, const char *name, pf_queue **out, pf_api_error *err);
-int pf_queue_list(pf_client *c, const pf_page_options *page, const char *name_filter, pf_queue_page **out,
-                  pf_api_error *err);
+int pf_queue_list(pf_client *c, const pf_page_options *page, const char *name_filter,
+                  pf_queue_page **out, pf_api_error *err);
 int pf_queue_delete(pf_client *c, const char *name, pf_api_error *err);
 void pf_queue_free(pf_queue *q);
 void pf_queue_page_free(pf_queue_page *l);
@@ -180,8 +180,7 @@ typedef struct pf_user_page {
 } pf_user_page;
 
 int pf_user_create(pf_client *c, const char *name, const char *password, pf_api_error *err);
-int pf_user_set_password(pf_client *c, const char *name, const char *password,
-                         pf_api_error *err);
+int pf_user_set_password(pf_client *c, const char *name, const char *password, pf_api_error *err);
 int pf_user_delete(pf_client *c, const char *name, pf_api_error *err);
 int pf_user_list(pf_client *c, const pf_page_options *page, pf_user_page **out, pf_api_error *err);
 void pf_user_page_free(pf_user_page *l);
@@ -237,8 +236,8 @@ int pf_cluster_update(pf_client *c, const pf_cluster_spec *spec, pf_cluster **ou
                       pf_api_error *err); /* out may be NULL */
 int pf_cluster_get(pf_client *c, const char *name, pf_cluster **out, pf_api_error *err);
 /* names: comma-separated filter or NULL; status: "online"/"offline" or NULL. */
-int pf_cluster_list(pf_client *c, const pf_page_options *page, const char *names, const char *status,
-                    pf_cluster_page **out, pf_api_error *err);
+int pf_cluster_list(pf_client *c, const pf_page_options *page, const char *names,
+                    const char *status, pf_cluster_page **out, pf_api_error *err);
 int pf_cluster_delete(pf_client *c, const char *name, pf_api_error *err);
 void pf_cluster_free(pf_cluster *cl);
 void pf_cluster_page_free(pf_cluster_page *l);

@@ -31,10 +31,14 @@ bool cli_flag(const cli_parsed *p, const char *long_name)
 static int global_late(cli_ctx *ctx, const char *name, const char *value)
 {
     if (strcmp(name, "--output") == 0) {
-        if (strcmp(value, "table") == 0) ctx->output = OUT_TABLE;
-        else if (strcmp(value, "json") == 0) ctx->output = OUT_JSON;
-        else if (strcmp(value, "text") == 0) ctx->output = OUT_TEXT;
-        else return -1;
+        if (strcmp(value, "table") == 0)
+            ctx->output = OUT_TABLE;
+        else if (strcmp(value, "json") == 0)
+            ctx->output = OUT_JSON;
+        else if (strcmp(value, "text") == 0)
+            ctx->output = OUT_TEXT;
+        else
+            return -1;
         return 1;
     }
     if (strcmp(name, "--pf_config") == 0 || strcmp(name, "--config") == 0) {
@@ -101,12 +105,13 @@ int cli_take_global(cli_ctx *ctx, int argc, char **argv, int *i)
 static int count_args(const cli_cmd *c)
 {
     int n = 0;
-    while (n < CLI_MAX_ARGS && c->args[n].name) n++;
+    while (n < CLI_MAX_ARGS && c->args[n].name)
+        n++;
     return n;
 }
 
-int cli_parse_command(cli_ctx *ctx, const cli_group *g, const cli_cmd *cmd, int argc,
-                      char **argv, cli_parsed *p, bool *helped)
+int cli_parse_command(cli_ctx *ctx, const cli_group *g, const cli_cmd *cmd, int argc, char **argv,
+                      cli_parsed *p, bool *helped)
 {
     memset(p, 0, sizeof *p);
     p->group = g;
@@ -141,8 +146,8 @@ int cli_parse_command(cli_ctx *ctx, const cli_group *g, const cli_cmd *cmd, int 
         }
         const cli_opt *o = &cmd->opts[k];
         if (!o->metavar) {
-            if (inline_value) return cli_usage_error(ctx, "Option '%s' does not take a value.",
-                                                     o->long_name);
+            if (inline_value)
+                return cli_usage_error(ctx, "Option '%s' does not take a value.", o->long_name);
             p->values[k] = "";
             continue;
         }

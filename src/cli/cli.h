@@ -23,8 +23,8 @@ typedef struct cli_opt {
     const char *short_name; /* "-fl", or NULL */
     const char *long_name;  /* "--fieldlist"; also the key commands look values up by */
     const char *metavar;    /* NULL: a flag without value */
-    const char *help;     /* NULL: a hidden alias (not in help, docs or completion) */
-    const char *complete; /* completion: NULL, "@file", or words "a b c" */
+    const char *help;       /* NULL: a hidden alias (not in help, docs or completion) */
+    const char *complete;   /* completion: NULL, "@file", or words "a b c" */
 } cli_opt;
 
 typedef struct cli_arg {
@@ -75,8 +75,8 @@ struct cli_ctx {
     enum cli_output output;
     const char *config_path; /* from --pf_config / -c, or NULL */
     cli_config config;
-    pf_client *client; /* created on first use by cli_client() */
-    char *cached_token; /* the token the cache held when the client was made */
+    pf_client *client;      /* created on first use by cli_client() */
+    char *cached_token;     /* the token the cache held when the client was made */
     const cli_group *group; /* what is being run, for usage messages; NULL at top level */
     const cli_cmd *cmd;
 };
@@ -90,8 +90,8 @@ bool cli_flag(const cli_parsed *p, const char *long_name);
 int cli_take_global(cli_ctx *ctx, int argc, char **argv, int *i);
 /* Parses argv (after the group and command names) for cmd. Returns EXIT_OK or EXIT_USAGE
  * (message printed). --help prints help and sets *helped. */
-int cli_parse_command(cli_ctx *ctx, const cli_group *g, const cli_cmd *cmd, int argc,
-                      char **argv, cli_parsed *p, bool *helped);
+int cli_parse_command(cli_ctx *ctx, const cli_group *g, const cli_cmd *cmd, int argc, char **argv,
+                      cli_parsed *p, bool *helped);
 
 /* ---- usage.c: help, usage errors, completion, docs ---- */
 int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -101,8 +101,8 @@ void cli_print_command_help(FILE *f, const cli_group *g, const cli_cmd *c);
 int cli_print_completion(const char *shell);
 void cli_print_docs(FILE *f);
 /* "Invalid value for '-m' / '--maxkeys': ..." */
-int cli_bad_value(const cli_ctx *ctx, const cli_parsed *p, const char *long_name,
-                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int cli_bad_value(const cli_ctx *ctx, const cli_parsed *p, const char *long_name, const char *fmt,
+                  ...) __attribute__((format(printf, 4, 5)));
 
 /* ---- config.c ---- */
 /* Loads the ini file (creating the default one) and applies environment overrides.

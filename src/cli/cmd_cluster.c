@@ -3,8 +3,8 @@
 
 #include "cli/cmd_misc.h"
 
-static const char *const HEADERS[] = {"cluster id", "cluster name", "description",
-                                      "cluster type", "version", "status", "update time"};
+static const char *const HEADERS[] = {"cluster id", "cluster name", "description", "cluster type",
+                                      "version",    "status",       "update time"};
 
 static void cluster_row(cli_table *t, const pf_cluster *c)
 {
@@ -29,7 +29,8 @@ static int run_list(cli_ctx *ctx, const cli_parsed *p)
         cli_print_raw(l->json);
     } else {
         cli_table *t = cli_table_new(7, HEADERS);
-        for (size_t i = 0; i < l->n; i++) cluster_row(t, &l->items[i]);
+        for (size_t i = 0; i < l->n; i++)
+            cluster_row(t, &l->items[i]);
         cli_table_print(stdout, t, ctx->output);
         cli_table_free(t);
         cli_print_marker(l->next_marker);
@@ -87,13 +88,18 @@ static int write_cluster(cli_ctx *ctx, const cli_parsed *p, bool create)
     pf_client *c = cli_client(ctx);
     pf_cluster *cl = NULL;
     pf_api_error e;
-    int rc = !c ? -1 : create ? pf_cluster_create(c, &s, &cl, &e) : pf_cluster_update(c, &s, &cl, &e);
+    int rc = !c       ? -1
+             : create ? pf_cluster_create(c, &s, &cl, &e)
+                      : pf_cluster_update(c, &s, &cl, &e);
     free(nslist);
     if (!c) return EXIT_FAIL;
     if (rc != 0) return cli_api_error(&e);
-    if (ctx->output == OUT_JSON) cli_print_raw(cl->json);
-    else if (create) printf("cluster[%s] create success, id[%s]\n", p->args[0], cl->id);
-    else printf("cluster[%s] update success\n", p->args[0]);
+    if (ctx->output == OUT_JSON)
+        cli_print_raw(cl->json);
+    else if (create)
+        printf("cluster[%s] create success, id[%s]\n", p->args[0], cl->id);
+    else
+        printf("cluster[%s] update success\n", p->args[0]);
     pf_cluster_free(cl);
     return EXIT_OK;
 }
@@ -117,23 +123,30 @@ static int run_delete(cli_ctx *ctx, const cli_parsed *p)
     return cli_done(ctx, "cluster[%s] delete success", p->args[0]);
 }
 
-#define CLUSTER_OPTS                                                                           \
-    {NULL, "--version", "VERSION", "cluster version (required for Kubernetes)", NULL},        \
-        {NULL, "--status", "STATUS", "online or offline", "online offline"},                   \
-        {NULL, "--source", "SOURCE", "source, default OnPremise", NULL},                       \
-        {NULL, "--credential", "BASE64", "base64 of the kubeconfig", NULL},                    \
-        {NULL, "--setting", "SETTING", "free-form setting", NULL},                             \
-        {NULL, "--description", "TEXT", "description", NULL},                                 \
-        {NULL, "--namespaces", "NS1,NS2", "namespaces queues may use", NULL}
+#define CLUSTER_OPTS                                                                               \
+    {NULL, "--version", "VERSION", "cluster version (required for Kubernetes)", NULL},             \
+        {NULL, "--status", "STATUS", "online or offline", "online offline"},                       \
+        {NULL, "--source", "SOURCE", "source, default OnPremise", NULL},                           \
+        {NULL, "--credential", "BASE64", "base64 of the kubeconfig", NULL},                        \
+        {NULL, "--setting", "SETTING", "free-form setting", NULL},                                 \
+        {NULL, "--description", "TEXT", "description", NULL},                                      \
+    {                                                                                              \
+        NULL, "--namespaces", "NS1,NS2", "namespaces queues may use", NULL                         \
+    }
 
 static const cli_cmd CLUSTER_CMDS[] = {
-    {"create", "create cluster.", NULL,
+    {"create",
+     "create cluster.",
+     NULL,
      {{"CLUSTERNAME", NULL}, {"ENDPOINT", NULL}, {"CLUSTERTYPE", "Kubernetes Local K3S"}},
      {CLUSTER_OPTS},
      run_create,
      false},
     {"delete", "delete cluster.", NULL, {{"CLUSTERNAME", NULL}}, {{0}}, run_delete, false},
-    {"list", "list cluster.", NULL, {{0}},
+    {"list",
+     "list cluster.",
+     NULL,
+     {{0}},
      {{"-m", "--maxkeys", "MAXKEYS", "at most this many clusters", NULL},
       {"-mk", "--marker", "MARKER", "continue from this marker", NULL},
       {NULL, "--names", "C1,C2", "only these clusters", NULL},
@@ -141,7 +154,10 @@ static const cli_cmd CLUSTER_CMDS[] = {
      run_list,
      false},
     {"show", "show cluster info.", NULL, {{"CLUSTERNAME", NULL}}, {{0}}, run_show, false},
-    {"update", "update cluster.", NULL, {{"CLUSTERNAME", NULL}},
+    {"update",
+     "update cluster.",
+     NULL,
+     {{"CLUSTERNAME", NULL}},
      {{NULL, "--endpoint", "ENDPOINT", "endpoint", NULL},
       {NULL, "--clustertype", "TYPE", "Kubernetes, Local or K3S", "Kubernetes Local K3S"},
       CLUSTER_OPTS},

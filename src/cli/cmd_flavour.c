@@ -62,7 +62,8 @@ static int run_list(cli_ctx *ctx, const cli_parsed *p)
         cli_print_raw(l->json);
     } else {
         cli_table *t = cli_table_new(5, HEADERS);
-        for (size_t i = 0; i < l->n; i++) flavour_row(t, &l->items[i]);
+        for (size_t i = 0; i < l->n; i++)
+            flavour_row(t, &l->items[i]);
         cli_table_print(stdout, t, ctx->output);
         cli_table_free(t);
         cli_print_marker(l->next_marker);
@@ -97,22 +98,23 @@ static int write_flavour(cli_ctx *ctx, const cli_parsed *p, bool create)
     const char *s = cli_opt_value(p, "--scalar");
     if (s && cli_parse_pairs(s, &scalars, &n) != 0)
         return cli_bad_value(ctx, p, "--scalar", "'%s' is not of the form k=v[,k=v...]", s);
-    pf_flavour_spec spec = {p->args[0], cli_opt_value(p, "--cpu"), cli_opt_value(p, "--mem"),
-                            scalars, n, cli_opt_value(p, "--clustername")};
+    pf_flavour_spec spec = {
+        p->args[0], cli_opt_value(p, "--cpu"),        cli_opt_value(p, "--mem"), scalars,
+        n,          cli_opt_value(p, "--clustername")};
     if (create && (!spec.cpu || !spec.mem)) {
         free(scalars);
-        return cli_usage_error(ctx, "Missing option '%s'.", spec.cpu ? "-m' / '--mem" : "-c' / '--cpu");
+        return cli_usage_error(ctx, "Missing option '%s'.",
+                               spec.cpu ? "-m' / '--mem" : "-c' / '--cpu");
     }
     pf_client *c = cli_client(ctx);
     pf_api_error e;
-    int rc = !c ? -1
+    int rc = !c       ? -1
              : create ? pf_flavour_create(c, &spec, &e)
                       : pf_flavour_update(c, &spec, NULL, &e);
     free(scalars);
     if (!c) return EXIT_FAIL;
     if (rc != 0) return cli_api_error(&e);
-    return cli_done(ctx, create ? "flavour[%s] create success" : "update [%s] success",
-                    p->args[0]);
+    return cli_done(ctx, create ? "flavour[%s] create success" : "update [%s] success", p->args[0]);
 }
 
 static int run_create(cli_ctx *ctx, const cli_parsed *p)
@@ -134,17 +136,27 @@ static int run_delete(cli_ctx *ctx, const cli_parsed *p)
     return cli_done(ctx, "flavour[%s] delete success", p->args[0]);
 }
 
-#define FLAVOUR_OPTS(req)                                                                      \
-    {"-c", "--cpu", "CPU", "cpu, e.g. 4 or 500m" req, NULL},                                   \
-        {"-m", "--mem", "MEM", "memory, e.g. 8Gi" req, NULL},                                  \
-        {"-s", "--scalar", "K=V,...", "scalar resources, e.g. nvidia.com/gpu=1", NULL},        \
-        {NULL, "--clustername", "CLUSTER", "bind the flavour to a cluster", NULL}
+#define FLAVOUR_OPTS(req)                                                                          \
+    {"-c", "--cpu", "CPU", "cpu, e.g. 4 or 500m" req, NULL},                                       \
+        {"-m", "--mem", "MEM", "memory, e.g. 8Gi" req, NULL},                                      \
+        {"-s", "--scalar", "K=V,...", "scalar resources, e.g. nvidia.com/gpu=1", NULL},            \
+    {                                                                                              \
+        NULL, "--clustername", "CLUSTER", "bind the flavour to a cluster", NULL                    \
+    }
 
 static const cli_cmd FLAVOUR_CMDS[] = {
-    {"create", "create flavour.", NULL, {{"NAME", NULL}}, {FLAVOUR_OPTS(" (required)")},
-     run_create, false},
+    {"create",
+     "create flavour.",
+     NULL,
+     {{"NAME", NULL}},
+     {FLAVOUR_OPTS(" (required)")},
+     run_create,
+     false},
     {"delete", "delete flavour.", NULL, {{"NAME", NULL}}, {{0}}, run_delete, false},
-    {"list", "list flavour.", NULL, {{0}},
+    {"list",
+     "list flavour.",
+     NULL,
+     {{0}},
      {{"-m", "--maxkeys", "MAXKEYS", "at most this many flavours", NULL},
       {"-mk", "--marker", "MARKER", "continue from this marker", NULL}},
      run_list,

@@ -25,7 +25,8 @@ static int run_list(cli_ctx *ctx, const cli_parsed *p)
         cli_print_raw(l->json);
     } else {
         cli_table *t = cli_table_new(6, HEADERS);
-        for (size_t i = 0; i < l->n; i++) fs_row(t, &l->items[i]);
+        for (size_t i = 0; i < l->n; i++)
+            fs_row(t, &l->items[i]);
         cli_table_print(stdout, t, ctx->output);
         cli_table_free(t);
         cli_print_marker(l->next_marker);
@@ -81,14 +82,18 @@ static int run_delete(cli_ctx *ctx, const cli_parsed *p)
 }
 
 static const cli_cmd FS_CMDS[] = {
-    {"create", "create a filesystem.",
+    {"create",
+     "create a filesystem.",
      "create a filesystem. URL e.g. local:///absolute/dir; jobs then mount it by NAME.",
      {{"NAME", NULL}, {"URL", NULL}},
      {{0}},
      run_create,
      false},
     {"delete", "delete a filesystem.", NULL, {{"NAME", NULL}}, {{0}}, run_delete, false},
-    {"list", "list filesystems.", NULL, {{0}},
+    {"list",
+     "list filesystems.",
+     NULL,
+     {{0}},
      {{"-m", "--maxkeys", "MAXKEYS", "at most this many filesystems", NULL},
       {"-mk", "--marker", "MARKER", "continue from this marker", NULL}},
      run_list,

@@ -49,10 +49,10 @@ static const job_field FIELDS[] = {
 #define N_FIELDS (sizeof FIELDS / sizeof FIELDS[0])
 #define MAX_COLS 64
 
-static const char *const LIST_DEFAULT[] = {"id", "name", "queue", "status", "acceptTime",
-                                           "startTime", "finishTime", NULL};
-static const char *const SHOW_DEFAULT[] = {"id", "name", "queue", "priority", "status",
+static const char *const LIST_DEFAULT[] = {"id",         "name",      "queue",      "status",
                                            "acceptTime", "startTime", "finishTime", NULL};
+static const char *const SHOW_DEFAULT[] = {
+    "id", "name", "queue", "priority", "status", "acceptTime", "startTime", "finishTime", NULL};
 
 static const job_field *field_by_name(const char *name)
 {
@@ -75,7 +75,8 @@ static int select_fields(const cli_ctx *ctx, const cli_parsed *p, const char *co
     const char *fl = cli_opt_value(p, "--fieldlist");
     *n = 0;
     if (!fl) {
-        for (; defaults[*n]; (*n)++) out[*n] = field_by_name(defaults[*n]);
+        for (; defaults[*n]; (*n)++)
+            out[*n] = field_by_name(defaults[*n]);
         return EXIT_OK;
     }
     size_t count;
@@ -86,16 +87,15 @@ static int select_fields(const cli_ctx *ctx, const cli_parsed *p, const char *co
         if (!f) {
             char valid[1024] = "";
             for (size_t k = 0; k < N_FIELDS; k++)
-                snprintf(valid + strlen(valid), sizeof valid - strlen(valid), "%s%s",
-                         k ? ", " : "", FIELDS[k].name);
+                snprintf(valid + strlen(valid), sizeof valid - strlen(valid), "%s%s", k ? ", " : "",
+                         FIELDS[k].name);
             rc = cli_bad_value(ctx, p, "--fieldlist", "unknown field '%s'; valid fields: %s",
                                names[i], valid);
         } else if (*n < MAX_COLS) {
             out[(*n)++] = f;
         }
     }
-    if (rc == EXIT_OK && *n == 0)
-        rc = cli_bad_value(ctx, p, "--fieldlist", "no field given");
+    if (rc == EXIT_OK && *n == 0) rc = cli_bad_value(ctx, p, "--fieldlist", "no field given");
     free(names);
     return rc;
 }
@@ -103,16 +103,19 @@ static int select_fields(const cli_ctx *ctx, const cli_parsed *p, const char *co
 static cli_table *fields_table(const job_field **f, size_t n)
 {
     const char *headers[MAX_COLS];
-    for (size_t i = 0; i < n; i++) headers[i] = f[i]->header;
+    for (size_t i = 0; i < n; i++)
+        headers[i] = f[i]->header;
     return cli_table_new(n, headers);
 }
 
 static void add_job_row(cli_table *t, const json_t *job, const job_field **f, size_t n)
 {
     char *cells[MAX_COLS] = {0};
-    for (size_t i = 0; i < n; i++) cells[i] = cli_cell(field_value(job, f[i]));
+    for (size_t i = 0; i < n; i++)
+        cells[i] = cli_cell(field_value(job, f[i]));
     cli_table_add(t, (const char *const *)cells);
-    for (size_t i = 0; i < n; i++) free(cells[i]);
+    for (size_t i = 0; i < n; i++)
+        free(cells[i]);
 }
 
 /* {field name: value} of the selected fields, for -o json with -fl */
@@ -133,7 +136,8 @@ static json_t *parse_job_file(const char *path, const char *text, size_t len)
     const char *ext = strrchr(path, '.');
     bool yaml = ext && (strcmp(ext, ".yaml") == 0 || strcmp(ext, ".yml") == 0);
     const char *s = text;
-    while (s < text + len && strchr(" \t\r\n", *s)) s++;
+    while (s < text + len && strchr(" \t\r\n", *s))
+        s++;
     json_t *v;
     if (!yaml && s < text + len && (*s == '{' || *s == '[')) {
         json_error_t je;
@@ -147,8 +151,7 @@ static json_t *parse_job_file(const char *path, const char *text, size_t len)
         if (!v) fprintf(stderr, "error: invalid YAML in %s: %s\n", path, e.message);
     }
     if (v && !json_is_object(v)) {
-        fprintf(stderr, "error: %s must hold one job object (JSON object or YAML mapping)\n",
-                path);
+        fprintf(stderr, "error: %s must hold one job object (JSON object or YAML mapping)\n", path);
         json_decref(v);
         v = NULL;
     }
@@ -162,7 +165,8 @@ static char *read_file(const char *path, size_t *len)
     pf_buf b = PF_BUF_INIT;
     char chunk[8192];
     size_t r;
-    while ((r = fread(chunk, 1, sizeof chunk, f)) > 0) pf_buf_append(&b, chunk, r);
+    while ((r = fread(chunk, 1, sizeof chunk, f)) > 0)
+        pf_buf_append(&b, chunk, r);
     int bad = ferror(f);
     fclose(f);
     if (bad) {
@@ -311,8 +315,13 @@ static int run_list(cli_ctx *ctx, const cli_parsed *p)
     if (rc == EXIT_OK) rc = cli_int_opt(ctx, p, "--maxkeys", &max_keys);
     if (rc == EXIT_OK) rc = pairs_opt(ctx, p, "--labels", &labels, &n_labels);
     if (rc != EXIT_OK) return rc;
-    pf_job_list_options o = {cli_opt_value(p, "--status"), ts, cli_opt_value(p, "--starttime"),
-                             cli_opt_value(p, "--queue"), labels, n_labels, (int)max_keys,
+    pf_job_list_options o = {cli_opt_value(p, "--status"),
+                             ts,
+                             cli_opt_value(p, "--starttime"),
+                             cli_opt_value(p, "--queue"),
+                             labels,
+                             n_labels,
+                             (int)max_keys,
                              cli_opt_value(p, "--marker")};
     pf_client *c = cli_client(ctx);
     pf_job_page *l = NULL;
@@ -402,18 +411,19 @@ static int run_delete(cli_ctx *ctx, const cli_parsed *p)
     return print_done(ctx, p->args[0], "delete");
 }
 
-#define FIELDS_HELP                                                                            \
-    "comma-separated fields to show: id, name, queue, status, acceptTime, startTime, "         \
-    "finishTime, user, runtime, distributedRuntime, workflowRuntime, message, labels, "        \
-    "annotations, priority, flavour, fs, extraFS, image, env, command, args, port, "           \
+#define FIELDS_HELP                                                                                \
+    "comma-separated fields to show: id, name, queue, status, acceptTime, startTime, "             \
+    "finishTime, user, runtime, distributedRuntime, workflowRuntime, message, labels, "            \
+    "annotations, priority, flavour, fs, extraFS, image, env, command, args, port, "               \
     "extensionTemplate, framework, members"
-#define FIELD_WORDS                                                                            \
-    "id name queue status acceptTime startTime finishTime user runtime distributedRuntime "    \
-    "workflowRuntime message labels annotations priority flavour fs extraFS image env "        \
+#define FIELD_WORDS                                                                                \
+    "id name queue status acceptTime startTime finishTime user runtime distributedRuntime "        \
+    "workflowRuntime message labels annotations priority flavour fs extraFS image env "            \
     "command args port extensionTemplate framework members"
 
 static const cli_cmd JOB_CMDS[] = {
-    {"create", "create job.",
+    {"create",
+     "create job.",
      "create job. JOBTYPE is single, distributed or workflow; JSONPATH a JSON or YAML file "
      "holding the job (JobSpec of the seed).",
      {{"JOBTYPE", "single distributed workflow"}, {"JSONPATH", "@file"}},
@@ -421,12 +431,14 @@ static const cli_cmd JOB_CMDS[] = {
      run_create,
      false},
     {"delete", "delete job.", NULL, {{"JOBID", NULL}}, {{0}}, run_delete, false},
-    {"list", "list job.", NULL, {{0}},
+    {"list",
+     "list job.",
+     NULL,
+     {{0}},
      {{"-s", "--status", "STATUS", "list jobs in this status",
        "init pending running failed succeeded terminating terminated cancelled skipped"},
       {"-t", "--timestamp", "TIMESTAMP", "list jobs updated since this Unix time", NULL},
-      {"-st", "--starttime", "STARTTIME", "list jobs started since \"2006-01-02 15:04:05\"",
-       NULL},
+      {"-st", "--starttime", "STARTTIME", "list jobs started since \"2006-01-02 15:04:05\"", NULL},
       {"-q", "--queue", "QUEUE", "list jobs of this queue", NULL},
       {"-l", "--labels", "K=V,...", "list jobs having all these labels", NULL},
       {"-m", "--maxkeys", "MAXKEYS", "at most this many jobs (server default 50)", NULL},
@@ -434,12 +446,16 @@ static const cli_cmd JOB_CMDS[] = {
       {"-fl", "--fieldlist", "F1,F2", FIELDS_HELP, FIELD_WORDS}},
      run_list,
      false},
-    {"show", "show job JOBID: the id of the specificed job.", NULL, {{"JOBID", NULL}},
+    {"show",
+     "show job JOBID: the id of the specificed job.",
+     NULL,
+     {{"JOBID", NULL}},
      {{"-fl", "--fieldlist", "F1,F2", FIELDS_HELP, FIELD_WORDS}},
      run_show,
      false},
     {"stop", "stop the job.", NULL, {{"JOBID", NULL}}, {{0}}, run_stop, false},
-    {"update", "update job, including priority, labels, or annotations.",
+    {"update",
+     "update job, including priority, labels, or annotations.",
      "update job, including priority (only before it is scheduled), labels, or annotations "
      "(a key with an empty value is removed).",
      {{"JOBID", NULL}},

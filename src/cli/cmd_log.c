@@ -56,7 +56,8 @@ static int run_show(cli_ctx *ctx, const cli_parsed *p)
 }
 
 static const cli_cmd LOG_CMDS[] = {
-    {"show", "show the logs of a job.",
+    {"show",
+     "show the logs of a job.",
      "show the logs of every task of a job; -f follows a running job until it ends.",
      {{"JOBID", NULL}},
      {{"-f", "--follow", NULL, "stream the log until the job ends", NULL},

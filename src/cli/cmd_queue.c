@@ -7,8 +7,8 @@
 
 static void queue_row(cli_table *t, const pf_queue *q, bool show)
 {
-    const char *list[] = {q->name, q->namespace_, q->status, q->cluster_name, q->create_time,
-                          q->update_time};
+    const char *list[] = {q->name,         q->namespace_,  q->status,
+                          q->cluster_name, q->create_time, q->update_time};
     const char *full[] = {q->name,         q->namespace_,  q->status,     q->quota_type,
                           q->cluster_name, q->create_time, q->update_time};
     cli_table_add(t, show ? full : list);
@@ -35,7 +35,8 @@ static int run_list(cli_ctx *ctx, const cli_parsed *p)
         static const char *const h[] = {"name",         "namespace",   "status",
                                         "cluster name", "create time", "update time"};
         cli_table *t = cli_table_new(6, h);
-        for (size_t i = 0; i < l->n; i++) queue_row(t, &l->items[i], false);
+        for (size_t i = 0; i < l->n; i++)
+            queue_row(t, &l->items[i], false);
         cli_table_print(stdout, t, ctx->output);
         cli_table_free(t);
         cli_print_marker(l->next_marker);
@@ -62,8 +63,8 @@ static int run_show(cli_ctx *ctx, const cli_parsed *p)
         cli_table_print(stdout, t, ctx->output);
         cli_table_free(t);
         static const char *const keys[][2] = {
-            {"maxResources", "max resources"},     {"minResources", "min resources"},
-            {"usedResources", "used resources"},   {"idleResources", "idle resources"},
+            {"maxResources", "max resources"},         {"minResources", "min resources"},
+            {"usedResources", "used resources"},       {"idleResources", "idle resources"},
             {"schedulingPolicy", "scheduling policy"}, {"location", "location"}};
         json_t *info = json_object();
         for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -238,16 +239,20 @@ static int run_grantlist(cli_ctx *ctx, const cli_parsed *p)
     return EXIT_OK;
 }
 
-#define RESOURCE_OPTS                                                                          \
-    {NULL, "--maxscalar", "K=V,...", "max scalar resources, e.g. nvidia.com/gpu=4", NULL},     \
-        {NULL, "--mincpu", "CPU", "min cpu (sent with --minmem)", NULL},                       \
-        {NULL, "--minmem", "MEM", "min memory", NULL},                                         \
-        {NULL, "--minscalar", "K=V,...", "min scalar resources", NULL},                        \
-        {NULL, "--policy", "P1,P2", "scheduling policies", NULL},                              \
-        {NULL, "--location", "K=V,...", "location entries", NULL}
+#define RESOURCE_OPTS                                                                              \
+    {NULL, "--maxscalar", "K=V,...", "max scalar resources, e.g. nvidia.com/gpu=4", NULL},         \
+        {NULL, "--mincpu", "CPU", "min cpu (sent with --minmem)", NULL},                           \
+        {NULL, "--minmem", "MEM", "min memory", NULL},                                             \
+        {NULL, "--minscalar", "K=V,...", "min scalar resources", NULL},                            \
+        {NULL, "--policy", "P1,P2", "scheduling policies", NULL},                                  \
+    {                                                                                              \
+        NULL, "--location", "K=V,...", "location entries", NULL                                    \
+    }
 
 static const cli_cmd QUEUE_CMDS[] = {
-    {"create", "create queue.", NULL,
+    {"create",
+     "create queue.",
+     NULL,
      {{"NAME", NULL}, {"NAMESPACE", NULL}, {"MAXCPU", NULL}, {"MAXMEM", NULL}},
      {RESOURCE_OPTS,
       {NULL, "--quota", "TYPE", "quota type: elasticQuota or volcanoCapabilityQuota",
@@ -256,23 +261,43 @@ static const cli_cmd QUEUE_CMDS[] = {
      run_create,
      false},
     {"delete", "delete queue.", NULL, {{"NAME", NULL}}, {{0}}, run_delete, false},
-    {"grant", "grant a user the use of a queue.", NULL, {{"USERNAME", NULL}, {"QUEUENAME", NULL}},
-     {{0}}, run_grant, false},
-    {"grantlist", "list queue grants.", NULL, {{0}},
+    {"grant",
+     "grant a user the use of a queue.",
+     NULL,
+     {{"USERNAME", NULL}, {"QUEUENAME", NULL}},
+     {{0}},
+     run_grant,
+     false},
+    {"grantlist",
+     "list queue grants.",
+     NULL,
+     {{0}},
      {{"-u", "--username", "USERNAME", "only this user's grants", NULL},
       {"-m", "--maxsize", "MAXSIZE", "at most this many grants", NULL}},
      run_grantlist,
      false},
-    {"list", "list queue.", NULL, {{0}},
+    {"list",
+     "list queue.",
+     NULL,
+     {{0}},
      {{"-m", "--maxkeys", "MAXKEYS", "at most this many queues", NULL},
       {"-mk", "--marker", "MARKER", "continue from this marker", NULL}},
      run_list,
      false},
     {"show", "show queue info.", NULL, {{"NAME", NULL}}, {{0}}, run_show, false},
-    {"ungrant", "revoke a user's grant of a queue.", NULL,
-     {{"USERNAME", NULL}, {"QUEUENAME", NULL}}, {{0}}, run_ungrant, false},
-    {"update", "update queue.", NULL, {{"NAME", NULL}},
-     {{NULL, "--maxcpu", "CPU", "max cpu", NULL}, {NULL, "--maxmem", "MEM", "max memory", NULL},
+    {"ungrant",
+     "revoke a user's grant of a queue.",
+     NULL,
+     {{"USERNAME", NULL}, {"QUEUENAME", NULL}},
+     {{0}},
+     run_ungrant,
+     false},
+    {"update",
+     "update queue.",
+     NULL,
+     {{"NAME", NULL}},
+     {{NULL, "--maxcpu", "CPU", "max cpu", NULL},
+      {NULL, "--maxmem", "MEM", "max memory", NULL},
       RESOURCE_OPTS},
      run_update,
      false},

@@ -50,7 +50,8 @@ static const cli_cmd VERSION_CMDS[] = {
     {0},
 };
 static const cli_cmd COMPLETION_CMDS[] = {
-    {"", "print a shell completion script (bash or zsh).",
+    {"",
+     "print a shell completion script (bash or zsh).",
      "print a shell completion script: `source <(paddleflow completion bash)`, or for zsh "
      "`source <(paddleflow completion zsh)`.",
      {{"SHELL", "bash zsh"}},
@@ -60,8 +61,7 @@ static const cli_cmd COMPLETION_CMDS[] = {
     {0},
 };
 static const cli_cmd DOCS_CMDS[] = {
-    {"", "print the markdown command reference (docs/cli.md).", NULL, {{0}}, {{0}}, run_docs,
-     true},
+    {"", "print the markdown command reference (docs/cli.md).", NULL, {{0}}, {{0}}, run_docs, true},
     {0},
 };
 
@@ -69,11 +69,10 @@ const cli_group cli_group_version = {"version", "show the client and server vers
                                      VERSION_CMDS, false};
 const cli_group cli_group_completion = {"completion", "print a shell completion script.",
                                         COMPLETION_CMDS, false};
-const cli_group cli_group_docs = {"docs", "print the markdown command reference.", DOCS_CMDS,
-                                  true};
+const cli_group cli_group_docs = {"docs", "print the markdown command reference.", DOCS_CMDS, true};
 
 const cli_group *const cli_groups[] = {
-    &cli_group_job,     &cli_group_log,     &cli_group_queue,      &cli_group_flavour,
-    &cli_group_user,    &cli_group_fs,      &cli_group_cluster,    &cli_group_version,
-    &cli_group_completion, &cli_group_docs, NULL,
+    &cli_group_job, &cli_group_log,     &cli_group_queue,   &cli_group_flavour,    &cli_group_user,
+    &cli_group_fs,  &cli_group_cluster, &cli_group_version, &cli_group_completion, &cli_group_docs,
+    NULL,
 };

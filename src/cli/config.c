@@ -67,9 +67,11 @@ static int create_default(const char *path)
 
 static char *trim(char *s)
 {
-    while (isspace((unsigned char)*s)) s++;
+    while (isspace((unsigned char)*s))
+        s++;
     char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1])) *--e = '\0';
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
     return s;
 }
 
@@ -99,7 +101,8 @@ static void parse_ini(FILE *f, cli_config *cfg, bool *has_user, bool *has_server
         if (!sep) continue;
         *sep = '\0';
         char *k = trim(s), *v = trim(sep + 1);
-        if (strcmp(section, "user") == 0 && strcasecmp(k, "name") == 0) set(&cfg->user, v);
+        if (strcmp(section, "user") == 0 && strcasecmp(k, "name") == 0)
+            set(&cfg->user, v);
         else if (strcmp(section, "user") == 0 && strcasecmp(k, "password") == 0)
             set(&cfg->password, v);
         else if (strcmp(section, "server") == 0 && strcasecmp(k, "paddleflow_server_host") == 0)
@@ -125,8 +128,10 @@ int cli_config_load(const char *explicit_path, cli_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->port = PF_CLIENT_DEFAULT_PORT;
     const char *envp = getenv("PADDLEFLOW_PF_CONFIG");
-    if (explicit_path) cfg->path = strdup(explicit_path);
-    else if (envp && *envp) cfg->path = strdup(envp);
+    if (explicit_path)
+        cfg->path = strdup(explicit_path);
+    else if (envp && *envp)
+        cfg->path = strdup(envp);
     else {
         cfg->path = default_path();
         if (cfg->path && access(cfg->path, R_OK) != 0 && create_default(cfg->path) != 0)

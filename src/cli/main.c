@@ -12,7 +12,8 @@ int cli_api_error(const pf_api_error *e)
     if (e->http_status > 0)
         fprintf(stderr, "[PaddleFlowSDKException] code:%s message:%s requestId:%s\n", e->code,
                 e->message, e->request_id);
-    else fprintf(stderr, "error: %s\n", e->message);
+    else
+        fprintf(stderr, "error: %s\n", e->message);
     return EXIT_FAIL;
 }
 
@@ -20,8 +21,9 @@ pf_client *cli_client(cli_ctx *ctx)
 {
     if (ctx->client) return ctx->client;
     ctx->cached_token = cli_token_load(&ctx->config);
-    pf_client_options o = {ctx->config.host, ctx->config.port, ctx->config.user,
-                           ctx->config.password, 0, ctx->cached_token};
+    pf_client_options o = {
+        ctx->config.host, ctx->config.port, ctx->config.user, ctx->config.password, 0,
+        ctx->cached_token};
     pf_api_error e;
     ctx->client = pf_client_new(&o, &e);
     if (!ctx->client) cli_api_error(&e);

@@ -24,12 +24,20 @@ char *cli_cell(const json_t *v)
 {
     char tmp[64];
     switch (v ? json_typeof(v) : JSON_NULL) {
-    case JSON_NULL: return strdup("");
-    case JSON_STRING: return strdup(json_string_value(v));
-    case JSON_INTEGER: snprintf(tmp, sizeof tmp, "%lld", (long long)json_integer_value(v)); break;
-    case JSON_REAL: snprintf(tmp, sizeof tmp, "%g", json_real_value(v)); break;
-    case JSON_TRUE: return strdup("true");
-    case JSON_FALSE: return strdup("false");
+    case JSON_NULL:
+        return strdup("");
+    case JSON_STRING:
+        return strdup(json_string_value(v));
+    case JSON_INTEGER:
+        snprintf(tmp, sizeof tmp, "%lld", (long long)json_integer_value(v));
+        break;
+    case JSON_REAL:
+        snprintf(tmp, sizeof tmp, "%g", json_real_value(v));
+        break;
+    case JSON_TRUE:
+        return strdup("true");
+    case JSON_FALSE:
+        return strdup("false");
     default: {
         /* no flags = Python json.dumps' separators ", " and ": ", as upstream's cells show */
         char *s = json_dumps(v, JSON_ENCODE_ANY);
@@ -49,7 +57,8 @@ int cli_parse_pairs(const char *s, pf_pair **out, size_t *n)
     *out = NULL;
     *n = 0;
     size_t count = 1;
-    for (const char *p = s; *p; p++) count += *p == ',';
+    for (const char *p = s; *p; p++)
+        count += *p == ',';
     /* pairs and a copy of the string in one block, so one free() releases both */
     size_t len = strlen(s) + 1;
     pf_pair *pairs = malloc(count * sizeof *pairs + len);
@@ -75,7 +84,8 @@ int cli_parse_pairs(const char *s, pf_pair **out, size_t *n)
 const char **cli_split(const char *s, size_t *n)
 {
     size_t count = 1;
-    for (const char *p = s; *p; p++) count += *p == ',';
+    for (const char *p = s; *p; p++)
+        count += *p == ',';
     size_t len = strlen(s) + 1;
     const char **v = malloc((count + 1) * sizeof *v + len);
     char *copy = (char *)(v + count + 1);

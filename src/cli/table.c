@@ -59,9 +59,12 @@ static bool in(const range *r, size_t n, uint32_t cp)
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (cp < r[mid].lo) hi = mid;
-        else if (cp > r[mid].hi) lo = mid + 1;
-        else return true;
+        if (cp < r[mid].lo)
+            hi = mid;
+        else if (cp > r[mid].hi)
+            lo = mid + 1;
+        else
+            return true;
     }
     return false;
 }
@@ -109,7 +112,8 @@ cli_table *cli_table_new(size_t ncols, const char *const *headers)
     cli_table *t = calloc(1, sizeof *t);
     t->ncols = ncols;
     t->headers = calloc(ncols, sizeof *t->headers);
-    for (size_t i = 0; i < ncols; i++) t->headers[i] = strdup(headers[i]);
+    for (size_t i = 0; i < ncols; i++)
+        t->headers[i] = strdup(headers[i]);
     return t;
 }
 
@@ -128,8 +132,10 @@ void cli_table_add(cli_table *t, const char *const *cells)
 void cli_table_free(cli_table *t)
 {
     if (!t) return;
-    for (size_t i = 0; i < t->ncols; i++) free(t->headers[i]);
-    for (size_t i = 0; i < t->nrows * t->ncols; i++) free(t->cells[i]);
+    for (size_t i = 0; i < t->ncols; i++)
+        free(t->headers[i]);
+    for (size_t i = 0; i < t->nrows * t->ncols; i++)
+        free(t->cells[i]);
     free(t->headers);
     free(t->cells);
     free(t);
@@ -191,7 +197,8 @@ static void rule(pf_buf *b, const size_t *widths, size_t ncols, char ch)
 {
     pf_buf_puts(b, "+");
     for (size_t c = 0; c < ncols; c++) {
-        for (size_t i = 0; i < widths[c] + 2; i++) pf_buf_append(b, &ch, 1);
+        for (size_t i = 0; i < widths[c] + 2; i++)
+            pf_buf_append(b, &ch, 1);
         pf_buf_puts(b, "+");
     }
     pf_buf_puts(b, "\n");
@@ -210,7 +217,8 @@ static void grid_row(pf_buf *b, lines *cells, const size_t *widths, size_t ncols
             size_t w = cli_display_width(s, len);
             pf_buf_puts(b, " ");
             pf_buf_append(b, s, len);
-            for (size_t i = w; i < widths[c] + 1; i++) pf_buf_puts(b, " ");
+            for (size_t i = w; i < widths[c] + 1; i++)
+                pf_buf_puts(b, " ");
             pf_buf_puts(b, "|");
         }
         pf_buf_puts(b, "\n");
@@ -259,16 +267,20 @@ static void print_grid(FILE *f, const cli_table *t)
 
 static void print_text(FILE *f, const cli_table *t)
 {
-    for (size_t c = 0; c < t->ncols; c++) fprintf(f, "%s \t", t->headers[c]);
+    for (size_t c = 0; c < t->ncols; c++)
+        fprintf(f, "%s \t", t->headers[c]);
     fputc('\n', f);
     for (size_t r = 0; r < t->nrows; r++) {
-        for (size_t c = 0; c < t->ncols; c++) fprintf(f, "%s \t", t->cells[r * t->ncols + c]);
+        for (size_t c = 0; c < t->ncols; c++)
+            fprintf(f, "%s \t", t->cells[r * t->ncols + c]);
         fputc('\n', f);
     }
 }
 
 void cli_table_print(FILE *f, const cli_table *t, enum cli_output mode)
 {
-    if (mode == OUT_TEXT) print_text(f, t);
-    else print_grid(f, t);
+    if (mode == OUT_TEXT)
+        print_text(f, t);
+    else
+        print_grid(f, t);
 }

@@ -32,8 +32,8 @@ static bool cache_path(const cli_config *cfg, char *out, size_t n, char *dir, si
     }
     if (sodium_init() < 0) return false;
     char key[4096];
-    int len = snprintf(key, sizeof key, "%s\n%d\n%s\n%s", cfg->host, cfg->port, cfg->user,
-                       cfg->password);
+    int len =
+        snprintf(key, sizeof key, "%s\n%d\n%s\n%s", cfg->host, cfg->port, cfg->user, cfg->password);
     unsigned char h[16];
     crypto_generichash(h, sizeof h, (const unsigned char *)key, (size_t)len, NULL, 0);
     sodium_memzero(key, sizeof key);

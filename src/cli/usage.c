@@ -34,14 +34,15 @@ static void usage_line(FILE *f, const cli_group *g, const cli_cmd *c)
         return;
     }
     fprintf(f, "Usage: paddleflow %s%s%s [OPTIONS]", g->name, *c->name ? " " : "", c->name);
-    for (int i = 0; i < CLI_MAX_ARGS && c->args[i].name; i++) fprintf(f, " %s", c->args[i].name);
+    for (int i = 0; i < CLI_MAX_ARGS && c->args[i].name; i++)
+        fprintf(f, " %s", c->args[i].name);
     fputc('\n', f);
 }
 
 static void cmd_path(char *out, size_t n, const cli_group *g, const cli_cmd *c)
 {
-    snprintf(out, n, "paddleflow%s%s%s%s", g ? " " : "", g ? g->name : "",
-             c && *c->name ? " " : "", c ? c->name : "");
+    snprintf(out, n, "paddleflow%s%s%s%s", g ? " " : "", g ? g->name : "", c && *c->name ? " " : "",
+             c ? c->name : "");
 }
 
 int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...)
@@ -58,8 +59,8 @@ int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-int cli_bad_value(const cli_ctx *ctx, const cli_parsed *p, const char *long_name,
-                  const char *fmt, ...)
+int cli_bad_value(const cli_ctx *ctx, const cli_parsed *p, const char *long_name, const char *fmt,
+                  ...)
 {
     char msg[1024];
     va_list ap;
@@ -82,8 +83,10 @@ static void opt_label(char *out, size_t n, const cli_opt *o)
 
 static void print_row(FILE *f, const char *label, const char *help, int width)
 {
-    if ((int)strlen(label) > width) fprintf(f, "  %s\n  %*s  %s\n", label, width, "", help);
-    else fprintf(f, "  %-*s  %s\n", width, label, help);
+    if ((int)strlen(label) > width)
+        fprintf(f, "  %s\n  %*s  %s\n", label, width, "", help);
+    else
+        fprintf(f, "  %-*s  %s\n", width, label, help);
 }
 
 void cli_print_root_help(FILE *f)
@@ -113,7 +116,8 @@ void cli_print_group_help(FILE *f, const cli_group *g)
     fprintf(f, "\n  %s\n\nOptions:\n", g->summary);
     print_row(f, "--help", "Show this message and exit.", 6);
     fprintf(f, "\nCommands:\n");
-    for (const cli_cmd *c = g->cmds; c->name; c++) print_row(f, c->name, c->summary, 6);
+    for (const cli_cmd *c = g->cmds; c->name; c++)
+        print_row(f, c->name, c->summary, 6);
 }
 
 void cli_print_command_help(FILE *f, const cli_group *g, const cli_cmd *c)
@@ -161,7 +165,8 @@ static void value_cases(FILE *f, const cli_cmd *c)
             fprintf(f, "COMPREPLY=($(compgen -f -- \"$cur\")); return;;\n");
         else if (o->complete)
             fprintf(f, "COMPREPLY=($(compgen -W \"%s\" -- \"$cur\")); return;;\n", o->complete);
-        else fprintf(f, "return;;\n");
+        else
+            fprintf(f, "return;;\n");
     }
 }
 
@@ -171,8 +176,10 @@ static void arg_words(FILE *f, const cli_cmd *c, bool *files)
     for (int i = 0; i < CLI_MAX_ARGS && c->args[i].name; i++) {
         const char *w = c->args[i].complete;
         if (!w) continue;
-        if (strcmp(w, "@file") == 0) *files = true;
-        else fprintf(f, " %s", w);
+        if (strcmp(w, "@file") == 0)
+            *files = true;
+        else
+            fprintf(f, " %s", w);
     }
 }
 
@@ -223,7 +230,8 @@ static void print_bash(FILE *f)
         const cli_group *g = cli_groups[i];
         if (g->hidden || direct(g)) continue;
         fprintf(f, "        %s) [[ -z $cmd ]] && { COMPREPLY=($(compgen -W \"", g->name);
-        for (const cli_cmd *c = g->cmds; c->name; c++) fprintf(f, "%s ", c->name);
+        for (const cli_cmd *c = g->cmds; c->name; c++)
+            fprintf(f, "%s ", c->name);
         fprintf(f, "--help\" -- \"$cur\")); return; };;\n");
     }
     fprintf(f, "    esac\n    [[ -n $cmd ]] || cmd=\"\"\n    case \"$group $cmd\" in\n");
@@ -238,7 +246,8 @@ static void print_bash(FILE *f)
             fprintf(f, " --help\" -- \"$cur\"));;\n");
             continue;
         }
-        for (const cli_cmd *c = g->cmds; c->name; c++) bash_command(f, g, c);
+        for (const cli_cmd *c = g->cmds; c->name; c++)
+            bash_command(f, g, c);
     }
     fprintf(f, "    esac\n}\ncomplete -F _paddleflow paddleflow\n");
 }
@@ -261,15 +270,18 @@ int cli_print_completion(const char *shell)
 static void md_escape(FILE *f, const char *s)
 {
     for (; *s; s++) {
-        if (*s == '|') fputs("\\|", f);
-        else fputc(*s, f);
+        if (*s == '|')
+            fputs("\\|", f);
+        else
+            fputc(*s, f);
     }
 }
 
 static void md_command(FILE *f, const cli_group *g, const cli_cmd *c)
 {
     fprintf(f, "### `paddleflow %s%s%s", g->name, *c->name ? " " : "", c->name);
-    for (int i = 0; i < CLI_MAX_ARGS && c->args[i].name; i++) fprintf(f, " %s", c->args[i].name);
+    for (int i = 0; i < CLI_MAX_ARGS && c->args[i].name; i++)
+        fprintf(f, " %s", c->args[i].name);
     fprintf(f, "`\n\n%s\n\n", c->help ? c->help : c->summary);
     if (!c->opts[0].long_name) return;
     fprintf(f, "| option | meaning |\n|---|---|\n");
@@ -323,6 +335,7 @@ void cli_print_docs(FILE *f)
         const cli_group *g = cli_groups[i];
         if (g->hidden) continue;
         fprintf(f, "## `paddleflow %s`\n\n%s\n\n", g->name, g->summary);
-        for (const cli_cmd *c = g->cmds; c->name; c++) md_command(f, g, c);
+        for (const cli_cmd *c = g->cmds; c->name; c++)
+            md_command(f, g, c);
     }
 }

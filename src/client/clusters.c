@@ -55,25 +55,27 @@ static int cluster_write(pf_client *c, const char *method, const pf_cluster_spec
     bool create = strcmp(method, "POST") == 0;
     char *body = cluster_body(s, create);
     pf_buf p = PF_BUF_INIT;
-    if (create) pf_buf_puts(&p, "/cluster");
-    else named_path(&p, "/cluster", s->cluster_name);
+    if (create)
+        pf_buf_puts(&p, "/cluster");
+    else
+        named_path(&p, "/cluster", s->cluster_name);
     pf_cluster *cl = NULL;
     int rc = pf_fetch_one(c, method, p.data, body, sizeof *cl, decode_cluster, (void **)&cl, err);
     free(body);
     pf_buf_free(&p);
-    if (out) *out = cl;
-    else pf_cluster_free(cl);
+    if (out)
+        *out = cl;
+    else
+        pf_cluster_free(cl);
     return rc;
 }
 
-int pf_cluster_create(pf_client *c, const pf_cluster_spec *s, pf_cluster **out,
-                      pf_api_error *err)
+int pf_cluster_create(pf_client *c, const pf_cluster_spec *s, pf_cluster **out, pf_api_error *err)
 {
     return cluster_write(c, "POST", s, out, err);
 }
 
-int pf_cluster_update(pf_client *c, const pf_cluster_spec *s, pf_cluster **out,
-                      pf_api_error *err)
+int pf_cluster_update(pf_client *c, const pf_cluster_spec *s, pf_cluster **out, pf_api_error *err)
 {
     return cluster_write(c, "PUT", s, out, err);
 }
@@ -87,8 +89,8 @@ int pf_cluster_get(pf_client *c, const char *name, pf_cluster **out, pf_api_erro
     return rc;
 }
 
-int pf_cluster_list(pf_client *c, const pf_page_options *page, const char *names, const char *status,
-                    pf_cluster_page **out, pf_api_error *err)
+int pf_cluster_list(pf_client *c, const pf_page_options *page, const char *names,
+                    const char *status, pf_cluster_page **out, pf_api_error *err)
 {
     pf_buf q = PF_BUF_INIT;
     pf_buf_puts(&q, "/cluster");

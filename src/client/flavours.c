@@ -36,19 +36,16 @@ static void flavour_path(pf_buf *p, const char *name)
 
 int pf_flavour_create(pf_client *c, const pf_flavour_spec *s, pf_api_error *err)
 {
-    if (!s || !s->name)
-        return pf_client_fail(err, "InvalidArgument", "flavour name is required");
+    if (!s || !s->name) return pf_client_fail(err, "InvalidArgument", "flavour name is required");
     char *body = flavour_body(s, true);
     int rc = pf_call(c, "POST", "/flavour", body, NULL, err);
     free(body);
     return rc;
 }
 
-int pf_flavour_update(pf_client *c, const pf_flavour_spec *s, pf_flavour **out,
-                      pf_api_error *err)
+int pf_flavour_update(pf_client *c, const pf_flavour_spec *s, pf_flavour **out, pf_api_error *err)
 {
-    if (!s || !s->name)
-        return pf_client_fail(err, "InvalidArgument", "flavour name is required");
+    if (!s || !s->name) return pf_client_fail(err, "InvalidArgument", "flavour name is required");
     char *body = flavour_body(s, false);
     pf_buf p = PF_BUF_INIT;
     flavour_path(&p, s->name);
@@ -56,8 +53,10 @@ int pf_flavour_update(pf_client *c, const pf_flavour_spec *s, pf_flavour **out,
     int rc = pf_fetch_one(c, "PUT", p.data, body, sizeof *f, decode_flavour, (void **)&f, err);
     free(body);
     pf_buf_free(&p);
-    if (out) *out = f;
-    else pf_flavour_free(f);
+    if (out)
+        *out = f;
+    else
+        pf_flavour_free(f);
     return rc;
 }
 

@@ -140,8 +140,10 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
     if (len > sizeof name - 1 && strncasecmp(line, name, sizeof name - 1) == 0) {
         const char *v = line + sizeof name - 1;
         size_t vl = len - (sizeof name - 1);
-        while (vl && (*v == ' ' || *v == '\t')) v++, vl--;
-        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' ')) vl--;
+        while (vl && (*v == ' ' || *v == '\t'))
+            v++, vl--;
+        while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+            vl--;
         if (vl >= sizeof x->request_id) vl = sizeof x->request_id - 1;
         memcpy(x->request_id, v, vl);
         x->request_id[vl] = '\0';
@@ -214,8 +216,8 @@ static int http_error(long status, exchange *x, pf_api_error *err)
     return -1;
 }
 
-static int perform(pf_client *c, const char *method, const char *path, const char *body,
-                   bool auth, exchange *x, long *status, pf_api_error *err)
+static int perform(pf_client *c, const char *method, const char *path, const char *body, bool auth,
+                   exchange *x, long *status, pf_api_error *err)
 {
     CURL *h = c->curl;
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -305,8 +307,8 @@ static bool token_rejected(const pf_client *c, const pf_api_error *err)
            strcmp(err->code, "AuthWithoutToken") == 0;
 }
 
-static int call(pf_client *c, const char *method, const char *path, const char *body,
-                exchange *x, pf_api_error *err)
+static int call(pf_client *c, const char *method, const char *path, const char *body, exchange *x,
+                pf_api_error *err)
 {
     pf_api_error local;
     if (!err) err = &local; /* the retry decision needs the code even if the caller doesn't */

@@ -17,9 +17,9 @@ struct pf_client {
     int port;
     char *user;
     char *password;
-    char *token; /* NULL until logged in */
+    char *token;           /* NULL until logged in */
     bool token_unverified; /* token came from the caller and no call has succeeded with it */
-    char *endpoint; /* "http://host:port" */
+    char *endpoint;        /* "http://host:port" */
     long timeout_ms;
 };
 
@@ -71,7 +71,7 @@ typedef struct pf_list_head {
 void pf_dec_list_head(pf_arena *a, const json_t *obj, pf_list_head *out);
 
 /* JSON building helpers for request bodies. */
-void pf_body_str(json_t *obj, const char *key, const char *value); /* skips NULL */
+void pf_body_str(json_t *obj, const char *key, const char *value);                /* skips NULL */
 void pf_body_pairs(json_t *obj, const char *key, const pf_pair *pairs, size_t n); /* skips n=0 */
 void pf_body_strs(json_t *obj, const char *key, const char *const *v, size_t n);
 /* Serialises and releases obj. */
@@ -85,19 +85,19 @@ void pf_query_page(pf_buf *q, const pf_page_options *page);
 typedef void (*pf_decode_fn)(pf_arena *a, const json_t *o, void *item);
 /* method+path (+body) whose answer is one object; decodes it into a new result of `size`
  * bytes with fn and stores it in *out. */
-int pf_fetch_one(pf_client *c, const char *method, const char *path, const char *body,
-                 size_t size, pf_decode_fn fn, void **out, pf_api_error *err);
+int pf_fetch_one(pf_client *c, const char *method, const char *path, const char *body, size_t size,
+                 pf_decode_fn fn, void **out, pf_api_error *err);
 /* GET path whose answer is a list envelope with the array `key`; allocates a list result of
  * list_size bytes (*out) and an items array of n × item_size decoded with fn. */
 int pf_fetch_list(pf_client *c, const char *path, const char *key, size_t list_size,
                   size_t item_size, pf_decode_fn fn, void **out, void **items, size_t *n,
                   pf_list_head *head, pf_api_error *err);
-#define PF_FILL_LIST(l, items_, n_, h)                                                          \
-    do {                                                                                       \
-        (l)->items = (items_);                                                                 \
-        (l)->n = (n_);                                                                         \
-        (l)->max_keys = (h).max_keys;                                                          \
-        (l)->is_truncated = (h).is_truncated;                                                  \
-        (l)->next_marker = (h).next_marker;                                                    \
-        (l)->json = (h).json;                                                                  \
+#define PF_FILL_LIST(l, items_, n_, h)                                                             \
+    do {                                                                                           \
+        (l)->items = (items_);                                                                     \
+        (l)->n = (n_);                                                                             \
+        (l)->max_keys = (h).max_keys;                                                              \
+        (l)->is_truncated = (h).is_truncated;                                                      \
+        (l)->next_marker = (h).next_marker;                                                        \
+        (l)->json = (h).json;                                                                      \
     } while (0)

@@ -60,8 +60,10 @@ int pf_job_create(pf_client *c, const char *type, const char *spec_json, char **
     pf_buf_free(&path);
     if (rc == 0) {
         const char *id = json_string_value(json_object_get(r, "id"));
-        if (!id) rc = pf_client_fail(err, "InvalidResponse", "create answer carries no id");
-        else if (id_out) *id_out = strdup(id);
+        if (!id)
+            rc = pf_client_fail(err, "InvalidResponse", "create answer carries no id");
+        else if (id_out)
+            *id_out = strdup(id);
     }
     json_decref(r);
     return rc;
@@ -107,8 +109,7 @@ static void add_labels_query(pf_buf *q, const pf_pair *labels, size_t n)
     json_decref(m);
 }
 
-int pf_job_list(pf_client *c, const pf_job_list_options *o, pf_job_page **out,
-                pf_api_error *err)
+int pf_job_list(pf_client *c, const pf_job_list_options *o, pf_job_page **out, pf_api_error *err)
 {
     *out = NULL;
     pf_buf q = PF_BUF_INIT;
@@ -141,14 +142,14 @@ int pf_job_list(pf_client *c, const pf_job_list_options *o, pf_job_page **out,
     json_t *arr = json_object_get(r, "jobList");
     l->n = json_array_size(arr);
     l->items = pf_arena_alloc(a, l->n * sizeof *l->items);
-    for (size_t i = 0; i < l->n; i++) decode_job(a, json_array_get(arr, i), &l->items[i]);
+    for (size_t i = 0; i < l->n; i++)
+        decode_job(a, json_array_get(arr, i), &l->items[i]);
     json_decref(r);
     *out = l;
     return 0;
 }
 
-int pf_job_update(pf_client *c, const char *id, const pf_job_update_options *o,
-                  pf_api_error *err)
+int pf_job_update(pf_client *c, const char *id, const pf_job_update_options *o, pf_api_error *err)
 {
     json_t *b = json_object();
     if (o) {
@@ -194,8 +195,8 @@ static void log_query(pf_buf *q, const char *job_id, const pf_job_log_options *o
     if (o->read_from_tail) pf_query_add(q, "readFromTail", "true");
 }
 
-int pf_job_log_get(pf_client *c, const char *job_id, const pf_job_log_options *o,
-                   pf_job_log **out, pf_api_error *err)
+int pf_job_log_get(pf_client *c, const char *job_id, const pf_job_log_options *o, pf_job_log **out,
+                   pf_api_error *err)
 {
     *out = NULL;
     if (check_arg(job_id, "job id", err)) return -1;
@@ -272,8 +273,7 @@ int pf_job_log_follow(pf_client *c, const char *job_id, const pf_job_log_options
      * it ends first, deliver its logs as they are. */
     for (long delay_ms = 100;; delay_ms = delay_ms < 1000 ? delay_ms * 2 : 1000) {
         rc = pf_call_stream(c, q.data, sink, userdata, err);
-        if (rc == 0 || err->http_status != 403 || strcmp(err->code, "ActionNotAllowed") != 0)
-            break;
+        if (rc == 0 || err->http_status != 403 || strcmp(err->code, "ActionNotAllowed") != 0) break;
         pf_job *job;
         if ((rc = pf_job_get(c, job_id, &job, err)) != 0) break;
         bool ended = is_final(job->status);

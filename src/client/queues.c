@@ -79,8 +79,10 @@ int pf_queue_update(pf_client *c, const char *name, const pf_queue_spec *s, pf_q
     int rc = pf_fetch_one(c, "PUT", p.data, body, sizeof *q, decode_queue, (void **)&q, err);
     free(body);
     pf_buf_free(&p);
-    if (out) *out = q;
-    else pf_queue_free(q);
+    if (out)
+        *out = q;
+    else
+        pf_queue_free(q);
     return rc;
 }
 
@@ -93,8 +95,8 @@ int pf_queue_get(pf_client *c, const char *name, pf_queue **out, pf_api_error *e
     return rc;
 }
 
-int pf_queue_list(pf_client *c, const pf_page_options *page, const char *name_filter, pf_queue_page **out,
-                  pf_api_error *err)
+int pf_queue_list(pf_client *c, const pf_page_options *page, const char *name_filter,
+                  pf_queue_page **out, pf_api_error *err)
 {
     pf_buf q = PF_BUF_INIT;
     pf_buf_puts(&q, "/queue");

@@ -95,13 +95,22 @@ static const char *scalar_text(pf_arena *a, const json_t *v)
 {
     char tmp[64];
     switch (json_typeof(v)) {
-    case JSON_STRING: return pf_arena_strdup(a, json_string_value(v));
-    case JSON_INTEGER: snprintf(tmp, sizeof tmp, "%lld", (long long)json_integer_value(v)); break;
-    case JSON_REAL: snprintf(tmp, sizeof tmp, "%g", json_real_value(v)); break;
-    case JSON_TRUE: return "true";
-    case JSON_FALSE: return "false";
-    case JSON_NULL: return "";
-    default: return pf_dec_dump(a, v);
+    case JSON_STRING:
+        return pf_arena_strdup(a, json_string_value(v));
+    case JSON_INTEGER:
+        snprintf(tmp, sizeof tmp, "%lld", (long long)json_integer_value(v));
+        break;
+    case JSON_REAL:
+        snprintf(tmp, sizeof tmp, "%g", json_real_value(v));
+        break;
+    case JSON_TRUE:
+        return "true";
+    case JSON_FALSE:
+        return "false";
+    case JSON_NULL:
+        return "";
+    default:
+        return pf_dec_dump(a, v);
     }
     return pf_arena_strdup(a, tmp);
 }
@@ -194,7 +203,8 @@ void pf_body_strs(json_t *obj, const char *key, const char *const *v, size_t n)
 {
     if (!n) return;
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(arr, json_string(v[i]));
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, json_string(v[i]));
     json_object_set_new(obj, key, arr);
 }
 
@@ -214,8 +224,8 @@ void pf_query_page(pf_buf *q, const pf_page_options *page)
 
 /* ---- generic fetches ---- */
 
-int pf_fetch_one(pf_client *c, const char *method, const char *path, const char *body,
-                 size_t size, pf_decode_fn fn, void **out, pf_api_error *err)
+int pf_fetch_one(pf_client *c, const char *method, const char *path, const char *body, size_t size,
+                 pf_decode_fn fn, void **out, pf_api_error *err)
 {
     json_t *r = NULL;
     *out = NULL;
@@ -247,7 +257,8 @@ int pf_fetch_list(pf_client *c, const char *path, const char *key, size_t list_s
     json_t *arr = json_object_get(r, key);
     *n = json_array_size(arr);
     *items = pf_arena_alloc(a, *n * item_size);
-    for (size_t i = 0; i < *n; i++) fn(a, json_array_get(arr, i), (char *)*items + i * item_size);
+    for (size_t i = 0; i < *n; i++)
+        fn(a, json_array_get(arr, i), (char *)*items + i * item_size);
     json_decref(r);
     *out = res;
     return 0;

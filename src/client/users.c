@@ -22,8 +22,7 @@ int pf_user_create(pf_client *c, const char *name, const char *password, pf_api_
     return rc;
 }
 
-int pf_user_set_password(pf_client *c, const char *name, const char *password,
-                         pf_api_error *err)
+int pf_user_set_password(pf_client *c, const char *name, const char *password, pf_api_error *err)
 {
     json_t *b = json_object();
     pf_body_str(b, "password", password);

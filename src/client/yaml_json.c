@@ -52,9 +52,12 @@ static bool parse_int(const char *s, long long *out)
 {
     const char *p = s;
     int base = 10;
-    if (strncmp(s, "0x", 2) == 0) base = 16, p = s + 2;
-    else if (strncmp(s, "0o", 2) == 0) base = 8, p = s + 2;
-    else if (*s == '+' || *s == '-') p = s + 1;
+    if (strncmp(s, "0x", 2) == 0)
+        base = 16, p = s + 2;
+    else if (strncmp(s, "0o", 2) == 0)
+        base = 8, p = s + 2;
+    else if (*s == '+' || *s == '-')
+        p = s + 1;
     if (!*p) return false;
     for (const char *q = p; *q; q++) {
         bool ok = base == 16  ? strchr("0123456789abcdefABCDEF", *q) != NULL
@@ -75,13 +78,16 @@ static bool looks_float(const char *s)
     bool digits = false, dot = false, exp = false;
     if (*p == '+' || *p == '-') p++;
     for (; *p; p++) {
-        if (*p >= '0' && *p <= '9') digits = true;
-        else if (*p == '.' && !dot && !exp) dot = true;
+        if (*p >= '0' && *p <= '9')
+            digits = true;
+        else if (*p == '.' && !dot && !exp)
+            dot = true;
         else if ((*p == 'e' || *p == 'E') && digits && !exp) {
             exp = true;
             if (p[1] == '+' || p[1] == '-') p++;
             if (!p[1]) return false;
-        } else return false;
+        } else
+            return false;
     }
     return digits && (dot || exp);
 }
@@ -172,8 +178,8 @@ static int open_container(conv *c, json_t *container, const yaml_char_t *anchor_
         return fail_at(c, m, "nesting too deep");
     }
     c->nodes++;
-    c->stack[c->depth++] = (frame){container, NULL, anchor_name ? strdup((char *)anchor_name) : NULL,
-                                   c->nodes};
+    c->stack[c->depth++] =
+        (frame){container, NULL, anchor_name ? strdup((char *)anchor_name) : NULL, c->nodes};
     return 0;
 }
 
@@ -193,7 +199,8 @@ static int on_alias(conv *c, const yaml_event_t *ev)
         if (strcmp(c->anchors[i].name, name) == 0) {
             c->nodes += c->anchors[i].nodes;
             if (c->nodes > MAX_NODES)
-                return fail_at(c, &ev->start_mark, "document too large (aliases expanding too far?)");
+                return fail_at(c, &ev->start_mark,
+                               "document too large (aliases expanding too far?)");
             return place(c, json_deep_copy(c->anchors[i].value), &ev->start_mark);
         }
     return fail_at(c, &ev->start_mark, "unknown alias");
@@ -214,10 +221,15 @@ static int on_event(conv *c, const yaml_event_t *ev)
     case YAML_MAPPING_START_EVENT:
         return open_container(c, json_object(), ev->data.mapping_start.anchor, &ev->start_mark);
     case YAML_SEQUENCE_END_EVENT:
-    case YAML_MAPPING_END_EVENT: return close_container(c, &ev->start_mark);
-    case YAML_ALIAS_EVENT: return on_alias(c, ev);
-    case YAML_DOCUMENT_END_EVENT: c->done = true; return 0; /* only the first document */
-    default: return 0;
+    case YAML_MAPPING_END_EVENT:
+        return close_container(c, &ev->start_mark);
+    case YAML_ALIAS_EVENT:
+        return on_alias(c, ev);
+    case YAML_DOCUMENT_END_EVENT:
+        c->done = true;
+        return 0; /* only the first document */
+    default:
+        return 0;
     }
 }
 

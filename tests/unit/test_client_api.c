@@ -39,8 +39,8 @@ static int free_port(void)
 static bool port_open(int port)
 {
     int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     bool ok = connect(s, (struct sockaddr *)&a, sizeof a) == 0;
     close(s);
     return ok;
@@ -70,7 +70,8 @@ static int start_server(void **state)
               "--token-expiry-hours", "0.0008", (char *)NULL);
         _exit(127);
     }
-    for (int i = 0; i < 1500 && !port_open(server_port); i++) sleep_ms(20);
+    for (int i = 0; i < 1500 && !port_open(server_port); i++)
+        sleep_ms(20);
     return port_open(server_port) ? 0 : -1;
 }
 
@@ -181,11 +182,12 @@ static int client_ports(int *ports, int max)
     while (fgets(line, sizeof line, f)) {
         unsigned lport, rport;
         if (sscanf(line, " %*d: %*x:%x %*x:%x", &lport, &rport) != 2) continue;
-        int client = (int)rport == server_port ? (int)lport
+        int client = (int)rport == server_port            ? (int)lport
                      : (int)lport == server_port && rport ? (int)rport
                                                           : -1;
         bool seen = false;
-        for (int i = 0; i < n; i++) seen |= ports[i] == client;
+        for (int i = 0; i < n; i++)
+            seen |= ports[i] == client;
         if (client > 0 && !seen && n < max) ports[n++] = client;
     }
     fclose(f);
@@ -209,7 +211,8 @@ static void test_keep_alive(void **state)
     int fresh = 0;
     for (int i = 0; i < na; i++) {
         bool old = false;
-        for (int k = 0; k < nb; k++) old |= before[k] == after[i];
+        for (int k = 0; k < nb; k++)
+            old |= before[k] == after[i];
         fresh += !old;
     }
     assert_int_equal(fresh, 1); /* login + 5 calls over one connection */
@@ -265,10 +268,8 @@ static void test_given_token(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_jobs_typed),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_keep_alive),
-        cmocka_unit_test(test_relogin_after_expiry),
+        cmocka_unit_test(test_jobs_typed),  cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_keep_alive),  cmocka_unit_test(test_relogin_after_expiry),
         cmocka_unit_test(test_given_token),
     };
     return cmocka_run_group_tests(tests, start_server, stop_server);

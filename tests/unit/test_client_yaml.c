@@ -53,7 +53,8 @@ static void test_job_file(void **state)
 
 static void test_json_is_yaml(void **state)
 {
-    expect("{\"a\": [1, 2, {\"b\": null}], \"c\": \"d\"}", "{\"a\":[1,2,{\"b\":null}],\"c\":\"d\"}");
+    expect("{\"a\": [1, 2, {\"b\": null}], \"c\": \"d\"}",
+           "{\"a\":[1,2,{\"b\":null}],\"c\":\"d\"}");
 }
 
 static void test_anchors_and_empty(void **state)
@@ -88,8 +89,8 @@ static void test_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scalars),         cmocka_unit_test(test_job_file),
-        cmocka_unit_test(test_json_is_yaml),    cmocka_unit_test(test_anchors_and_empty),
+        cmocka_unit_test(test_scalars),      cmocka_unit_test(test_job_file),
+        cmocka_unit_test(test_json_is_yaml), cmocka_unit_test(test_anchors_and_empty),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
