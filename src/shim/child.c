@@ -64,7 +64,8 @@ static int open_log(shim *s)
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", s->dir, PF_TASK_LOG);
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) snprintf(s->setup_error, sizeof s->setup_error, "open %s: %s", path, strerror(errno));
+    if (fd < 0)
+        snprintf(s->setup_error, sizeof s->setup_error, "open %s: %s", path, strerror(errno));
     return fd;
 }
 

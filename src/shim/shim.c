@@ -197,7 +197,8 @@ static int run(shim *s)
     shim_supervise(s);
     shim_kill_remains(s);
     s->st.oom_killed = pf_cg_task_oom(&s->cg);
-    for (int i = 0; i < 100 && pf_cg_task_remove(&s->cg) < 0; i++) usleep(10000);
+    for (int i = 0; i < 100 && pf_cg_task_remove(&s->cg) < 0; i++)
+        usleep(10000);
     record_exit(s);
     return 0;
 }
@@ -216,14 +217,17 @@ int main(int argc, char **argv)
         ready("error %s: %s", argv[1], strerror(errno));
         return 1;
     }
+    (void)!chdir(s.dir); /* do not pin the server's working directory */
     s.self_pid = getpid();
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     pf_proc_rec me = {s.self_pid, pf_proc_starttime(s.self_pid, NULL), pf_now_ms()};
     pf_error e;
     int claimed = pf_taskfs_claim(s.dir, &me, &e);
     if (claimed <= 0) {
-        if (claimed < 0) ready("error %s", e.message);
-        else ready("claimed");
+        if (claimed < 0)
+            ready("error %s", e.message);
+        else
+            ready("claimed");
         return claimed < 0;
     }
     int rc;
@@ -233,8 +237,7 @@ int main(int argc, char **argv)
         s.st.stop_requested = true;
         snprintf(s.setup_error, sizeof s.setup_error, "stopped before it started");
         rc = finish_unstarted(&s, 128 + SIGTERM, SIGTERM);
-    }
-    else
+    } else
         rc = run(&s);
     json_decref(s.spec.root);
     free(s.spec.env);

@@ -16,11 +16,11 @@
 #include "server/runtime/runtime.h"
 
 typedef struct shim_spec {
-    json_t *root;        /* owns the strings below */
+    json_t *root; /* owns the strings below */
     const char *name;
     const char *command;
     const char *workdir;
-    const char **env;    /* NULL-terminated, malloc'd array of borrowed strings */
+    const char **env; /* NULL-terminated, malloc'd array of borrowed strings */
     int64_t cpu_milli, mem_bytes;
     pf_cg_env cg;
 } shim_spec;
@@ -30,8 +30,8 @@ typedef struct shim {
     int self_pid;
     shim_spec spec;
     pf_cg_task cg;
-    pf_task_status st;    /* becomes exit.json */
-    int leader;           /* pid of /bin/sh, the process group leader; 0 before start */
+    pf_task_status st; /* becomes exit.json */
+    int leader;        /* pid of /bin/sh, the process group leader; 0 before start */
     bool leader_done;
     int wstatus;          /* the leader's wait status */
     int sfd, tfd;         /* signalfd, grace timerfd */
@@ -46,9 +46,9 @@ typedef struct shim {
 int shim_spawn_task(shim *s);
 
 /* supervise.c */
-int shim_signals_open(shim *s);    /* signalfd + timerfd; the signals are already blocked */
-void shim_supervise(shim *s);      /* returns when the leader has exited */
-void shim_kill_remains(shim *s);   /* SIGKILL + reap until no process of the task is left */
+int shim_signals_open(shim *s);      /* signalfd + timerfd; the signals are already blocked */
+void shim_supervise(shim *s);        /* returns when the leader has exited */
+void shim_kill_remains(shim *s);     /* SIGKILL + reap until no process of the task is left */
 int shim_kill_all(shim *s, int sig); /* group + cgroup + descendants; returns how many live */
 int shim_grace_seconds(const shim *s);
 

@@ -87,7 +87,8 @@ static int signal_descendants(int root, int sig)
         for (size_t i = 0; i < n; i++) {
             if (mark[i]) continue;
             bool child = all[i].ppid == root;
-            for (size_t j = 0; !child && j < n; j++) child = mark[j] && all[j].pid == all[i].ppid;
+            for (size_t j = 0; !child && j < n; j++)
+                child = mark[j] && all[j].pid == all[i].ppid;
             if (child) mark[i] = grew = true;
         }
     }

@@ -185,7 +185,8 @@ static void test_supervisor_lost_while_down(void **state)
     pf_runtime_free(rt);
     int shim = read_claim_pid(f, s.name);
     assert_int_equal(kill(shim, SIGKILL), 0);
-    for (int i = 0; i < 300 && pid_alive(shim); i++) usleep(10000);
+    for (int i = 0; i < 300 && pid_alive(shim); i++)
+        usleep(10000);
     rt = new_runtime(f->root, &f->exits);
     assert_int_equal(pf_runtime_adopt(rt, s.name, &st, &e), 0);
     assert_true(st.exited);

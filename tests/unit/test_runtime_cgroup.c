@@ -175,8 +175,8 @@ static void test_no_cgroup_mode(void **state)
     pf_error e;
     pf_task_status st;
     assert_int_equal(pf_runtime_start(rt, &s, &st, &e), 0);
-    assert_string_equal(st.enforced,
-                        "none: disabled by PF_CGROUP_MODE=none; not enforced: cpu 500m, memory 64Mi");
+    assert_string_equal(
+        st.enforced, "none: disabled by PF_CGROUP_MODE=none; not enforced: cpu 500m, memory 64Mi");
     assert_true(wait_file_has(st.log_path, "ready", 3000));
     char gc_path[4096];
     snprintf(gc_path, sizeof gc_path, "%s/%s/work/gc", f->root, s.name);

@@ -106,9 +106,9 @@ static void test_env_and_workdir(void **state)
     assert_non_null(mkdtemp(wd));
     setenv("PF_TEST_LEAK", "leaked", 1);
     const char *const env[] = {"FOO=bar baz", "PF_JOB_ID=job-x", NULL};
-    pf_task_spec s = task("job-b-worker-0",
-                          "echo \"foo=$FOO id=$PF_JOB_ID leak=$PF_TEST_LEAK pwd=$(pwd)\"; "
-                          "test -n \"$PATH\" && test -n \"$HOME\" && echo path-home-ok");
+    pf_task_spec s =
+        task("job-b-worker-0", "echo \"foo=$FOO id=$PF_JOB_ID leak=$PF_TEST_LEAK pwd=$(pwd)\"; "
+                               "test -n \"$PATH\" && test -n \"$HOME\" && echo path-home-ok");
     s.env = env;
     s.workdir = wd;
     pf_task_status st = run_task(f, &s);
@@ -195,11 +195,11 @@ static void test_stop_sigkill_after_grace(void **state)
 static void test_stop_kills_descendants(void **state)
 {
     fixture *f = *state;
-    pf_task_spec s = task("job-d-worker-0",
-                          "sleep 300 & echo $! >> pids; "
-                          "setsid sleep 301 & echo $! >> pids; "
-                          "( setsid sh -c 'sleep 302 & echo $! >> pids; wait' & ); "
-                          "sleep 0.2; echo ready; wait");
+    pf_task_spec s =
+        task("job-d-worker-0", "sleep 300 & echo $! >> pids; "
+                               "setsid sleep 301 & echo $! >> pids; "
+                               "( setsid sh -c 'sleep 302 & echo $! >> pids; wait' & ); "
+                               "sleep 0.2; echo ready; wait");
     pf_error e;
     pf_task_status st;
     assert_int_equal(pf_runtime_start(f->rt, &s, &st, &e), 0);
@@ -216,7 +216,8 @@ static void test_stop_kills_descendants(void **state)
             assert_false(pid_alive(pid));
             n++;
         }
-        while (*p == '\n') p++;
+        while (*p == '\n')
+            p++;
     }
     assert_int_equal(n, 3);
     free(pids);
@@ -259,7 +260,8 @@ static void test_idempotent_start(void **state)
     assert_int_equal(pf_runtime_start(f->rt, &s, &b, &e), 0);
     assert_true(b.exited);
     assert_int_equal(b.pid, a.pid);
-    for (int i = 0; i < 200 && exit_count(&f->exits, s.name) < 2; i++) usleep(10000);
+    for (int i = 0; i < 200 && exit_count(&f->exits, s.name) < 2; i++)
+        usleep(10000);
     assert_int_equal(exit_count(&f->exits, s.name), 2);
     assert_int_equal(count_lines(count), 1);
 }
@@ -293,7 +295,8 @@ static void test_concurrent_start_runs_once(void **state)
         r[i] = (racer){f->rt, &s, -1, 0};
         pthread_create(&th[i], NULL, race_start, &r[i]);
     }
-    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
     for (int i = 0; i < 4; i++) {
         assert_int_equal(r[i].rc, 0);
         assert_int_equal(r[i].pid, r[0].pid);

@@ -56,7 +56,8 @@ static int teardown(void **state)
 static int lines_in(const pf_log_chunk *c)
 {
     int n = 0;
-    for (size_t i = 0; i < c->len; i++) n += c->content[i] == '\n';
+    for (size_t i = 0; i < c->len; i++)
+        n += c->content[i] == '\n';
     return n;
 }
 
@@ -257,11 +258,11 @@ static void test_follow(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_head_line_limit), cmocka_unit_test(test_tail_line_limit),
-        cmocka_unit_test(test_size_limit),      cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_head_line_limit),    cmocka_unit_test(test_tail_line_limit),
+        cmocka_unit_test(test_size_limit),         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_head_cap_truncates), cmocka_unit_test(test_tail_cap_truncates),
-        cmocka_unit_test(test_pages_from_begin), cmocka_unit_test(test_pages_from_end),
-        cmocka_unit_test(test_missing_file),    cmocka_unit_test(test_follow),
+        cmocka_unit_test(test_pages_from_begin),   cmocka_unit_test(test_pages_from_end),
+        cmocka_unit_test(test_missing_file),       cmocka_unit_test(test_follow),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -18,7 +18,9 @@
 #include "base/timeutil.h"
 #include "server/runtime/runtime.h"
 
+#ifndef MAX_EXITS
 #define MAX_EXITS 128
+#endif
 #define UTIL static __attribute__((unused)) /* each test program uses a subset */
 
 typedef struct exit_log {
@@ -58,7 +60,8 @@ UTIL int exit_count(exit_log *x, const char *name)
 {
     int c = 0;
     pthread_mutex_lock(&x->mu);
-    for (int i = 0; i < x->n; i++) c += strcmp(x->names[i], name) == 0;
+    for (int i = 0; i < x->n; i++)
+        c += strcmp(x->names[i], name) == 0;
     pthread_mutex_unlock(&x->mu);
     return c;
 }
@@ -127,8 +130,12 @@ UTIL pf_runtime *new_runtime(const char *root, exit_log *x)
 UTIL pf_task_spec task(const char *name, const char *command)
 {
     static const char *const env[] = {"PF_TEST=1", NULL};
-    return (pf_task_spec){.job_id = "job-test", .name = name, .role = "worker", .index = 0,
-                          .command = command, .env = env};
+    return (pf_task_spec){.job_id = "job-test",
+                          .name = name,
+                          .role = "worker",
+                          .index = 0,
+                          .command = command,
+                          .env = env};
 }
 
 /* The whole content of a file ("" when missing); free() it. */
@@ -160,7 +167,8 @@ UTIL int count_lines(const char *path)
 {
     char *s = slurp(path);
     int n = 0;
-    for (char *p = s; *p; p++) n += *p == '\n';
+    for (char *p = s; *p; p++)
+        n += *p == '\n';
     free(s);
     return n;
 }

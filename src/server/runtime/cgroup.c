@@ -187,8 +187,8 @@ json_t *pf_cg_env_to_json(const pf_cg_env *env)
                      env->mode == PF_CG_V2   ? "v2"
                      : env->mode == PF_CG_V1 ? "v1"
                                              : "none",
-                     "memory", env->memory, "cpu", env->cpu, "v2_memory", env->v2_memory,
-                     "v2_cpu", env->v2_cpu, "note", env->note);
+                     "memory", env->memory, "cpu", env->cpu, "v2_memory", env->v2_memory, "v2_cpu",
+                     env->v2_cpu, "note", env->note);
 }
 
 static void copy_json_str(const json_t *o, const char *key, char *out, size_t len)
@@ -201,7 +201,7 @@ void pf_cg_env_from_json(const json_t *o, pf_cg_env *env)
 {
     memset(env, 0, sizeof *env);
     const char *mode = json_string_value(json_object_get(o, "mode"));
-    env->mode = !mode ? PF_CG_NONE
+    env->mode = !mode                     ? PF_CG_NONE
                 : strcmp(mode, "v2") == 0 ? PF_CG_V2
                 : strcmp(mode, "v1") == 0 ? PF_CG_V1
                                           : PF_CG_NONE;
@@ -291,8 +291,8 @@ static void append(char *out, size_t len, const char *sep, const char *s)
     if (n < len) snprintf(out + n, len - n, "%s%s", n ? sep : "", s);
 }
 
-void pf_cg_task_create(pf_cg_task *t, const pf_cg_env *env, int64_t cpu_milli,
-                       int64_t mem_bytes, char *enforced, size_t enforced_len)
+void pf_cg_task_create(pf_cg_task *t, const pf_cg_env *env, int64_t cpu_milli, int64_t mem_bytes,
+                       char *enforced, size_t enforced_len)
 {
     char done[128] = "", missed[128] = "", q[32], part[64];
     bool have_mem = make_task_dir(t->memory);
@@ -311,7 +311,8 @@ void pf_cg_task_create(pf_cg_task *t, const pf_cg_env *env, int64_t cpu_milli,
     }
     if (!have_mem && !have_cpu) {
         t->mode = PF_CG_NONE;
-        snprintf(enforced, enforced_len, "none: %s%s%s", env->note[0] ? env->note : "no writable cgroup",
+        snprintf(enforced, enforced_len, "none: %s%s%s",
+                 env->note[0] ? env->note : "no writable cgroup",
                  missed[0] ? "; not enforced: " : "", missed);
         return;
     }

@@ -22,9 +22,9 @@ typedef enum { PF_CG_NONE = 0, PF_CG_V1 = 1, PF_CG_V2 = 2 } pf_cg_mode;
 /* Where task cgroups are created. */
 typedef struct pf_cg_env {
     pf_cg_mode mode;
-    char memory[PATH_MAX]; /* v1: parent dir in the memory hierarchy ("" = not writable);
-                              v2: the parent dir of task cgroups */
-    char cpu[PATH_MAX];    /* v1: parent dir in the cpu hierarchy ("" = not writable) */
+    char memory[PATH_MAX];  /* v1: parent dir in the memory hierarchy ("" = not writable);
+                               v2: the parent dir of task cgroups */
+    char cpu[PATH_MAX];     /* v1: parent dir in the cpu hierarchy ("" = not writable) */
     bool v2_memory, v2_cpu; /* v2: controllers available to task cgroups */
     char note[160];         /* what is missing and why ("" when everything works) */
 } pf_cg_env;
@@ -49,8 +49,8 @@ void pf_cg_env_from_json(const json_t *o, pf_cg_env *env);
 void pf_cg_task_init(pf_cg_task *t, const pf_cg_env *env, const char *task_name);
 /* Creates the task's cgroups and sets the limits (0 = none). What could not be created is
  * cleared from t; enforced gets the human summary, e.g. "cgroup v1: cpu 500m, memory 1Gi". */
-void pf_cg_task_create(pf_cg_task *t, const pf_cg_env *env, int64_t cpu_milli,
-                       int64_t mem_bytes, char *enforced, size_t enforced_len);
+void pf_cg_task_create(pf_cg_task *t, const pf_cg_env *env, int64_t cpu_milli, int64_t mem_bytes,
+                       char *enforced, size_t enforced_len);
 /* Moves the calling process into the task's cgroups (called in the child before exec).
  * Returns 0, or -1 with errno set. Only async-signal-safe calls. */
 int pf_cg_task_join(const pf_cg_task *t);

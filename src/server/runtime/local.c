@@ -58,7 +58,7 @@ static int adopt_dir(pf_local *rt, const char *name, const char *dir, pf_task_st
             return 0;
         }
     }
-    if (local_finalize(name, dir, out, e) < 0) return -1;
+    local_finalize(name, dir, out);
     local_post_report(rt, name, out);
     return 0;
 }
@@ -75,13 +75,15 @@ static int check_spec(const pf_task_spec *spec, pf_error *e)
     if (!valid_name(spec->name))
         return pf_fail(e, "InvalidArguments", "invalid task name: %s", spec->name);
     if (!spec->command) return pf_fail(e, "InvalidArguments", "task %s: no command", spec->name);
+    if (spec->workdir && *spec->workdir && spec->workdir[0] != '/')
+        return pf_fail(e, "InvalidArguments", "task %s: workdir must be absolute: %s", spec->name,
+                       spec->workdir);
     if (spec->cpu_milli < 0 || spec->mem_bytes < 0)
         return pf_fail(e, "InvalidArguments", "task %s: negative resource limit", spec->name);
     return 0;
 }
 
-static int local_start(pf_runtime *base, const pf_task_spec *spec, pf_task_status *out,
-                       pf_error *e)
+static int local_start(pf_runtime *base, const pf_task_spec *spec, pf_task_status *out, pf_error *e)
 {
     pf_local *rt = as_local(base);
     char dir[PATH_MAX], reply[512];
@@ -94,8 +96,8 @@ static int local_start(pf_runtime *base, const pf_task_spec *spec, pf_task_statu
         if (local_spawn_shim(rt, dir, reply, sizeof reply, e) < 0) return -1;
         /* "ok" or "claimed": either way somebody owns the task now; adopt it */
         if (!pf_taskfs_exists(dir, PF_TASK_CLAIM))
-            return pf_fail(e, "InternalError", "task %s: supervisor did not start: %s",
-                           spec->name, reply[0] ? reply : "no answer (see shim.log)");
+            return pf_fail(e, "InternalError", "task %s: supervisor did not start: %s", spec->name,
+                           reply[0] ? reply : "no answer (see shim.log)");
     }
     /* another start may own it and still be starting: answer once the process exists */
     local_wait_started(dir, START_TIMEOUT_MS);
@@ -143,11 +145,9 @@ static int local_remove(pf_runtime *base, const char *name, pf_error *e)
     if (pf_taskfs_exists(dir, PF_TASK_CLAIM)) {
         pf_task_status st;
         local_read_status(dir, &st);
-        if (!st.exited)
-            return pf_fail(e, "ActionNotAllowed", "task %s is still running", name);
-        if (st.supervisor_lost && !pf_taskfs_exists(dir, PF_TASK_EXIT) &&
-            local_finalize(name, dir, &st, e) < 0)
-            return -1;
+        if (!st.exited) return pf_fail(e, "ActionNotAllowed", "task %s is still running", name);
+        if (st.supervisor_lost && !pf_taskfs_exists(dir, PF_TASK_EXIT))
+            local_finalize(name, dir, &st); /* kills what is left before deleting */
     }
     local_watch_remove(rt, name);
     pf_cg_task cg;

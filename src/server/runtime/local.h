@@ -60,8 +60,8 @@ int local_task_dir(const pf_local *rt, const char *name, char *out, size_t len, 
  * exited with supervisor_lost (without writing anything). */
 void local_read_status(const char *dir, pf_task_status *out);
 /* For a task whose shim is gone: exit.json, or (supervisor lost) kill the task's remains,
- * remove its cgroups and write exit.json. Fills out. */
-int local_finalize(const char *name, const char *dir, pf_task_status *out, pf_error *e);
+ * remove its cgroups and write exit.json. Always fills out with a final status. */
+void local_finalize(const char *name, const char *dir, pf_task_status *out);
 /* Start raced with another start (or a shim mid-startup): waits, event-driven and bounded,
  * until the claimed task has started or is over, or its shim is gone. */
 void local_wait_started(const char *dir, int timeout_ms);
@@ -69,12 +69,10 @@ void local_wait_started(const char *dir, int timeout_ms);
 void local_task_cgroup(const char *name, const char *dir, pf_cg_task *cg);
 
 /* local_spawn.c */
-int local_write_spec(const pf_local *rt, const char *dir, const pf_task_spec *spec,
-                     pf_error *e);
+int local_write_spec(const pf_local *rt, const char *dir, const pf_task_spec *spec, pf_error *e);
 /* Spawns the shim for dir and returns its one-line answer in reply ("" when it died or
  * did not answer in time). */
-int local_spawn_shim(const pf_local *rt, const char *dir, char *reply, size_t len,
-                     pf_error *e);
+int local_spawn_shim(const pf_local *rt, const char *dir, char *reply, size_t len, pf_error *e);
 
 /* local_watch.c */
 int local_watch_start(pf_local *rt, pf_error *e);

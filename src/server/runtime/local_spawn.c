@@ -21,6 +21,7 @@
 #include "server/runtime/shim_proto.h"
 
 #define SHIM_ANSWER_TIMEOUT_MS 10000
+#define MAX_SPEC_BYTES (1 << 20) /* what pf_taskfs_read reads back */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 extern char **environ;
@@ -51,8 +52,7 @@ static json_t *build_env(const char *const *env)
     return arr;
 }
 
-int local_write_spec(const pf_local *rt, const char *dir, const pf_task_spec *spec,
-                     pf_error *e)
+int local_write_spec(const pf_local *rt, const char *dir, const pf_task_spec *spec, pf_error *e)
 {
     char workdir[PATH_MAX];
     if (spec->workdir && *spec->workdir) {
@@ -62,15 +62,20 @@ int local_write_spec(const pf_local *rt, const char *dir, const pf_task_spec *sp
         if (mkdir(workdir, 0755) < 0 && errno != EEXIST)
             return pf_fail(e, "InternalError", "mkdir %s: %s", workdir, strerror(errno));
     }
-    json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:I, s:I, s:o}", "name",
-                          spec->name, "job_id", spec->job_id ? spec->job_id : "", "role",
-                          spec->role ? spec->role : "", "index", spec->index, "command",
-                          spec->command, "env", build_env(spec->env), "workdir", workdir,
-                          "cpu_milli", (json_int_t)spec->cpu_milli, "mem_bytes",
-                          (json_int_t)spec->mem_bytes, "cgroup", pf_cg_env_to_json(&rt->cg));
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:I, s:I, s:o}", "name", spec->name,
+                  "job_id", spec->job_id ? spec->job_id : "", "role", spec->role ? spec->role : "",
+                  "index", spec->index, "command", spec->command, "env", build_env(spec->env),
+                  "workdir", workdir, "cpu_milli", (json_int_t)spec->cpu_milli, "mem_bytes",
+                  (json_int_t)spec->mem_bytes, "cgroup", pf_cg_env_to_json(&rt->cg));
     char *s = o ? json_dumps(o, JSON_INDENT(1)) : NULL;
     json_decref(o);
     if (!s) return pf_fail(e, "InvalidArguments", "task %s: spec is not valid UTF-8", spec->name);
+    if (strlen(s) > MAX_SPEC_BYTES) {
+        free(s);
+        return pf_fail(e, "InvalidArguments", "task %s: command and env exceed %d bytes",
+                       spec->name, MAX_SPEC_BYTES);
+    }
     /* not fsynced: without its claim (which is) a spec is just a start that never happened */
     int rc = pf_taskfs_write(dir, PF_TASK_SPEC, s, strlen(s), false, e);
     free(s);
@@ -123,8 +128,7 @@ static int spawn(const pf_local *rt, const char *dir, int answer_fd, pid_t *pid)
     return err;
 }
 
-int local_spawn_shim(const pf_local *rt, const char *dir, char *reply, size_t len,
-                     pf_error *e)
+int local_spawn_shim(const pf_local *rt, const char *dir, char *reply, size_t len, pf_error *e)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) return pf_fail(e, "InternalError", "pipe: %s", strerror(errno));

@@ -14,12 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/timeutil.h"
 #include "server/runtime/local.h"
 #include "server/runtime/shim_proto.h"
 
-#define LOST_MESSAGE                                                                          \
-    "supervisor lost: paddleflow-shim died before recording the task's exit; the task was "  \
+#define LOST_MESSAGE                                                                               \
+    "supervisor lost: paddleflow-shim died before recording the task's exit; the task was "        \
     "killed"
 
 int local_task_dir(const pf_local *rt, const char *name, char *out, size_t len, pf_error *e)
@@ -108,20 +109,25 @@ static void kill_remains(const char *name, const char *dir, const pf_proc_rec *t
         struct timespec ts = {0, 10 * 1000000};
         nanosleep(&ts, NULL);
     }
-    for (int i = 0; i < 50 && pf_cg_task_remove(&cg) < 0; i++) usleep(10000);
+    for (int i = 0; i < 50 && pf_cg_task_remove(&cg) < 0; i++)
+        usleep(10000);
 }
 
-int local_finalize(const char *name, const char *dir, pf_task_status *out, pf_error *e)
+void local_finalize(const char *name, const char *dir, pf_task_status *out)
 {
+    pf_error e;
     memset(out, 0, sizeof *out);
-    if (pf_taskfs_read_exit(dir, out, e) == 0) {
+    if (pf_taskfs_read_exit(dir, out, &e) == 0) {
         fill_common(dir, out);
-        return 0;
+        return;
     }
-    if (errno != ENOENT) return -1;
+    /* No usable record (missing; unreadable cannot happen with atomic writes but is treated
+     * the same): the shim is gone, so whatever is left of the task is killed and the loss
+     * is recorded. A task must always end with a report. */
+    if (errno != ENOENT) pf_warn("runtime: %s", e.message);
+    memset(out, 0, sizeof *out);
     pf_proc_rec task;
-    pf_error ignored;
-    bool started = pf_taskfs_read_proc(dir, PF_TASK_PID, &task, &ignored) == 0;
+    bool started = pf_taskfs_read_proc(dir, PF_TASK_PID, &task, &e) == 0;
     kill_remains(name, dir, started ? &task : NULL);
     if (started) {
         out->pid = task.pid;
@@ -130,9 +136,8 @@ int local_finalize(const char *name, const char *dir, pf_task_status *out, pf_er
     }
     mark_lost(out, pf_taskfs_exists(dir, PF_TASK_STOP));
     out->finished_ms = pf_now_ms();
-    if (pf_taskfs_write_exit(dir, out, e) < 0) return -1;
+    if (pf_taskfs_write_exit(dir, out, &e) < 0) pf_warn("runtime: %s", e.message);
     fill_common(dir, out);
-    return 0;
 }
 
 static bool started_or_over(const char *dir)

@@ -117,11 +117,11 @@ static void deliver_exit(pf_local *rt, local_watch *w)
     char dir[PATH_MAX];
     pf_task_status st;
     pf_error e;
-    if (local_task_dir(rt, w->name, dir, sizeof dir, &e) < 0 ||
-        local_finalize(w->name, dir, &st, &e) < 0) {
+    if (local_task_dir(rt, w->name, dir, sizeof dir, &e) < 0) {
         pf_logerr("runtime: task %s: %s", w->name, e.message);
         return;
     }
+    local_finalize(w->name, dir, &st);
     rt->on_exit(rt->ctx, w->name, &st);
 }
 

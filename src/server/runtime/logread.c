@@ -159,8 +159,8 @@ static void emit(const window *w, const line *lines, size_t n, size_t first, siz
     out->truncated = at_edge && w->capped;
 }
 
-int pf_log_read_page(const char *path, int page_no, int page_size, bool from_end,
-                     pf_log_chunk *out, pf_error *e)
+int pf_log_read_page(const char *path, int page_no, int page_size, bool from_end, pf_log_chunk *out,
+                     pf_error *e)
 {
     window w;
     memset(out, 0, sizeof *out);

@@ -39,8 +39,8 @@ int pf_log_read_limits(const char *path, long line_limit, int64_t size_limit, bo
 /* §9.1: page page_no (1-based) of page_size lines, counted from the beginning or from the
  * end (from_end: page 1 = the last page_size lines). A page beyond the end is empty.
  * page_no < 1 reads as 1, page_size < 1 as 100. */
-int pf_log_read_page(const char *path, int page_no, int page_size, bool from_end,
-                     pf_log_chunk *out, pf_error *e);
+int pf_log_read_page(const char *path, int page_no, int page_size, bool from_end, pf_log_chunk *out,
+                     pf_error *e);
 
 /* Streaming: appends to out the bytes from offset (at most max_bytes) and sets *next_offset
  * to where the next call should start. Returns the number of bytes appended (0 = nothing

@@ -42,13 +42,13 @@ typedef struct pf_task_spec {
 } pf_task_spec;
 
 typedef struct pf_task_status {
-    int pid;          /* process group leader (the /bin/sh), 0 if not started */
-    bool started;     /* the task's process was created */
-    bool exited;      /* final: the task and every process of it are gone */
-    int exit_code;    /* valid when exited: the exit code, or 128+signal when killed */
-    int term_signal;  /* signal that killed the leader, 0 if none */
+    int pid;         /* process group leader (the /bin/sh), 0 if not started */
+    bool started;    /* the task's process was created */
+    bool exited;     /* final: the task and every process of it are gone */
+    int exit_code;   /* valid when exited: the exit code, or 128+signal when killed */
+    int term_signal; /* signal that killed the leader, 0 if none */
     int64_t started_ms, finished_ms; /* Unix ms, 0 when unknown */
-    bool stop_requested;  /* pf_runtime_stop was called before it exited */
+    bool stop_requested;             /* pf_runtime_stop was called before it exited */
     bool oom_killed;      /* the memory cgroup killed a process of the task (OOMKilled) */
     bool supervisor_lost; /* the shim died without recording the exit: the runtime killed the
                              task's remains and reports term_signal = SIGKILL */
@@ -81,8 +81,7 @@ int pf_local_shim_path(char *out, size_t outlen);
  * started before a server crash) it adopts the existing task instead — a task never runs
  * twice, and the spec of the second call is ignored. Errors: InvalidArguments (bad spec),
  * InternalError (the supervisor could not be started; nothing runs). */
-int pf_runtime_start(pf_runtime *rt, const pf_task_spec *spec, pf_task_status *out,
-                     pf_error *e);
+int pf_runtime_start(pf_runtime *rt, const pf_task_spec *spec, pf_task_status *out, pf_error *e);
 
 /* After a server restart: re-attach to a task started earlier and fill *out. If it finished
  * while no server watched it (or its supervisor died), its recorded exit is reported through

@@ -48,8 +48,8 @@ static void fsync_dir(const char *dir)
 }
 
 /* Writes a uniquely named temporary file next to the target; returns 0 with tmp filled. */
-static int write_tmp(const char *dir, const char *name, const void *data, size_t len,
-                     bool durable, char *tmp, size_t tmplen, pf_error *e)
+static int write_tmp(const char *dir, const char *name, const void *data, size_t len, bool durable,
+                     char *tmp, size_t tmplen, pf_error *e)
 {
     /* unique per thread: concurrent writers of one file must not share a temporary */
     int n = snprintf(tmp, tmplen, "%s/.%s.%d.%d.tmp", dir, name, (int)getpid(), (int)gettid());
@@ -67,8 +67,8 @@ static int write_tmp(const char *dir, const char *name, const void *data, size_t
     return 0;
 }
 
-int pf_taskfs_write(const char *dir, const char *name, const void *data, size_t len,
-                    bool durable, pf_error *e)
+int pf_taskfs_write(const char *dir, const char *name, const void *data, size_t len, bool durable,
+                    pf_error *e)
 {
     char tmp[PATH_MAX], dst[PATH_MAX];
     if (pf_path_join(dst, sizeof dst, dir, name, e) < 0) return -1;
@@ -121,8 +121,7 @@ bool pf_taskfs_exists(const char *dir, const char *name)
 
 static int format_proc(char *buf, size_t len, const pf_proc_rec *rec)
 {
-    return snprintf(buf, len, "%d %" PRIu64 " %" PRId64 "\n", rec->pid, rec->starttime,
-                    rec->at_ms);
+    return snprintf(buf, len, "%d %" PRIu64 " %" PRId64 "\n", rec->pid, rec->starttime, rec->at_ms);
 }
 
 int pf_taskfs_claim(const char *dir, const pf_proc_rec *rec, pf_error *e)
@@ -144,8 +143,7 @@ int pf_taskfs_claim(const char *dir, const pf_proc_rec *rec, pf_error *e)
     return pf_fail(e, "InternalError", "claim %s: %s", dst, strerror(err));
 }
 
-int pf_taskfs_write_proc(const char *dir, const char *name, const pf_proc_rec *rec,
-                         pf_error *e)
+int pf_taskfs_write_proc(const char *dir, const char *name, const pf_proc_rec *rec, pf_error *e)
 {
     char line[96];
     int n = format_proc(line, sizeof line, rec);
@@ -171,12 +169,12 @@ int pf_taskfs_read_proc(const char *dir, const char *name, pf_proc_rec *rec, pf_
 
 int pf_taskfs_write_exit(const char *dir, const pf_task_status *st, pf_error *e)
 {
-    json_t *o = json_pack("{s:i, s:b, s:i, s:i, s:I, s:I, s:b, s:b, s:b, s:s}", "pid", st->pid,
-                          "started", st->started, "exit_code", st->exit_code, "signal",
-                          st->term_signal, "started_ms", (json_int_t)st->started_ms,
-                          "finished_ms", (json_int_t)st->finished_ms, "stop_requested",
-                          st->stop_requested, "oom_killed", st->oom_killed, "supervisor_lost",
-                          st->supervisor_lost, "message", st->message);
+    json_t *o =
+        json_pack("{s:i, s:b, s:i, s:i, s:I, s:I, s:b, s:b, s:b, s:s}", "pid", st->pid, "started",
+                  st->started, "exit_code", st->exit_code, "signal", st->term_signal, "started_ms",
+                  (json_int_t)st->started_ms, "finished_ms", (json_int_t)st->finished_ms,
+                  "stop_requested", st->stop_requested, "oom_killed", st->oom_killed,
+                  "supervisor_lost", st->supervisor_lost, "message", st->message);
     if (!o) return pf_fail(e, "InternalError", "encode exit record");
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);

@@ -22,8 +22,8 @@ typedef struct pf_proc_rec {
 } pf_proc_rec;
 
 /* Writes dir/name atomically: tmp + (fsync) + rename + (fsync dir) when durable. */
-int pf_taskfs_write(const char *dir, const char *name, const void *data, size_t len,
-                    bool durable, pf_error *e);
+int pf_taskfs_write(const char *dir, const char *name, const void *data, size_t len, bool durable,
+                    pf_error *e);
 /* Reads dir/name whole (≤ 1 MiB) into a malloc'd NUL-terminated string (*out, free it).
  * Returns 0, or -1 with errno set (ENOENT when missing) and e filled. */
 int pf_taskfs_read(const char *dir, const char *name, char **out, pf_error *e);
@@ -32,8 +32,7 @@ bool pf_taskfs_exists(const char *dir, const char *name);
 /* Creates dir/claim exclusively, already holding rec. Returns 1 when this call claimed the
  * task, 0 when it was already claimed, -1 on error. Durable. */
 int pf_taskfs_claim(const char *dir, const pf_proc_rec *rec, pf_error *e);
-int pf_taskfs_write_proc(const char *dir, const char *name, const pf_proc_rec *rec,
-                         pf_error *e);
+int pf_taskfs_write_proc(const char *dir, const char *name, const pf_proc_rec *rec, pf_error *e);
 /* Returns 0 and fills rec, or -1 (errno ENOENT when missing). */
 int pf_taskfs_read_proc(const char *dir, const char *name, pf_proc_rec *rec, pf_error *e);
 
