@@ -223,6 +223,9 @@ def test_list_empty_filters_and_json(cli, api, tmp_path):
     doc = json.loads(cli.ok("job", "list", "-l", "suite=cli-json", "-fl", "id,labels",
                             "--output", "json"))
     assert doc["jobList"] == [{"id": job_id, "labels": {"suite": "cli-json"}}]
+    via_env = json.loads(cli.ok("job", "list", "-l", "suite=cli-json",
+                                env={"PADDLEFLOW_OUTPUT": "json"}))
+    assert [j["id"] for j in via_env["jobList"]] == [job_id]
     future = int(time.time()) + 3600
     assert "cli-json" not in cli.ok("job", "list", "-t", future, "-fl", "labels")
     assert cli.ok("job", "list", "-q", "default-queue", "-l", "suite=cli-json",
