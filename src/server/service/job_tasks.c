@@ -1,7 +1,13 @@
 /* job_tasks.c — task plans: one process per replica. Every task gets the job's identity in
- * PF_* variables; distributed tasks also get the rendezvous variables of their framework
- * (PaddlePaddle's launcher, PyTorch, TensorFlow's TF_CONFIG, Spark) with a free loopback
- * port per replica, so replicas really find each other. docs/jobs.md lists every variable. */
+ * PF_* variables; distributed tasks also get a loopback port of their own and the rendezvous
+ * variables of their framework (what paddle-operator / PaddlePaddle's launcher, kubeflow's
+ * PyTorchJob and TFJob, MXNet's ps-lite and Spark's spark-submit read), so that replicas
+ * really find each other on one machine. docs/jobs.md lists every variable.
+ *
+ * Ports come from below the kernel's ephemeral range: an outgoing connection of any process
+ * (even of a replica of the same job) takes an ephemeral source port, and could otherwise grab
+ * a port handed to a replica that has not bound it yet. All ports of one plan are held bound
+ * until the plan is complete, so they are distinct. */
 #include "server/service/job_tasks.h"
 
 #include <arpa/inet.h>
@@ -9,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -40,20 +47,85 @@ bool pf_role_completes_job(const char *framework, const char *role)
     return strcmp(role, "worker") == 0;
 }
 
-/* A free TCP port on loopback (the kernel's pick; released before the task binds it). */
-static int free_port(void)
+/* ---- ports ---- */
+
+#define PORT_FLOOR 10000 /* lowest port handed out */
+#define PORT_HOLD 256    /* sockets held open at once while planning */
+
+/* [lo, hi) below the ephemeral range, or lo == hi when there is no room (use the kernel's). */
+static void port_range(int *lo, int *hi)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return 0;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int port = 0;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    close(fd);
-    return port;
+    int eph_lo = 32768, eph_hi = 60999;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        if (fscanf(f, "%d %d", &eph_lo, &eph_hi) != 2) eph_lo = 32768;
+        fclose(f);
+    }
+    *lo = PORT_FLOOR;
+    *hi = eph_lo > PORT_FLOOR + 1000 ? eph_lo : PORT_FLOOR;
 }
+
+/* Binds 127.0.0.1:port (0 = the kernel's pick); the bound port, or 0. *fd stays open. */
+static int bind_port(int port, int *fd)
+{
+    *fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (*fd < 0) return 0;
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    if (bind(*fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(*fd, (struct sockaddr *)&a, &len) == 0)
+        return ntohs(a.sin_port);
+    close(*fd);
+    *fd = -1;
+    return 0;
+}
+
+static bool port_taken(const int *ports, int n, int port)
+{
+    for (int i = 0; i < n; i++)
+        if (ports[i] == port) return true;
+    return false;
+}
+
+/* n distinct free loopback ports. */
+static void pick_ports(int *ports, int n)
+{
+    int lo, hi, held[PORT_HOLD], nheld = 0;
+    port_range(&lo, &hi);
+    unsigned start = 0;
+    if (getrandom(&start, sizeof start, 0) != sizeof start) start = (unsigned)getpid();
+    int span = hi - lo, next = span > 0 ? (int)(start % (unsigned)span) : 0, probed = 0;
+    for (int i = 0; i < n; i++) {
+        if (nheld == PORT_HOLD) {
+            while (nheld)
+                close(held[--nheld]);
+        }
+        ports[i] = 0;
+        int fd = -1;
+        while (!ports[i] && span > 0 && probed < span) { /* walk the range from a random start */
+            int port = lo + next;
+            next = (next + 1) % span;
+            probed++;
+            if (!port_taken(ports, i, port)) ports[i] = bind_port(port, &fd);
+        }
+        for (int tries = 0; !ports[i] && tries < 16; tries++) { /* range exhausted: the kernel's */
+            int port = bind_port(0, &fd);
+            if (port && port_taken(ports, i, port)) {
+                close(fd);
+                fd = -1;
+                port = 0;
+            }
+            ports[i] = port;
+        }
+        if (fd >= 0) held[nheld++] = fd;
+    }
+    while (nheld)
+        close(held[--nheld]);
+}
+
+/* ---- environment lists ---- */
 
 static void shell_quote(pf_buf *b, const char *s)
 {
@@ -85,6 +157,7 @@ static void env_set(envb *e, const char *k, const char *v)
     if (e->n + 2 > e->cap) {
         e->cap = e->cap ? e->cap * 2 : 32;
         e->v = realloc(e->v, e->cap * sizeof *e->v);
+        if (!e->v) abort();
     }
     if (asprintf(&e->v[e->n++], "%s=%s", k, v) < 0) abort();
     e->v[e->n] = NULL;
@@ -94,7 +167,7 @@ static void env_setf(envb *e, const char *k, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void env_setf(envb *e, const char *k, const char *fmt, ...)
 {
-    char buf[8192];
+    char buf[512]; /* short values only; lists go through env_set */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
@@ -102,12 +175,19 @@ static void env_setf(envb *e, const char *k, const char *fmt, ...)
     env_set(e, k, buf);
 }
 
+static void env_set_buf(envb *e, const char *k, pf_buf *b)
+{
+    env_set(e, k, b->data ? b->data : "");
+    pf_buf_reset(b);
+}
+
 static void env_upper_name(const char *in, char *out, size_t n)
 {
     size_t i = 0;
     for (; in[i] && i + 1 < n; i++) {
         char c = in[i];
-        out[i] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c : '_');
+        bool keep = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        out[i] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : keep ? c : '_';
     }
     out[i] = '\0';
 }
@@ -122,186 +202,394 @@ static char *fs_dir(const json_t *fs)
     return out;
 }
 
+/* ---- the replicas of a distributed job ---- */
+
 typedef struct peer {
+    const json_t *member;
     const char *role;
-    int index;
+    int index; /* within its member */
     int port;
+    int64_t cpu, mem; /* the member's flavour */
 } peer;
 
-static void join_endpoints(pf_buf *b, const peer *p, int n, const char *role)
+typedef struct cluster {
+    const pf_job_row *job;
+    peer *p;
+    int n;
+} cluster;
+
+typedef bool (*role_pred)(const char *role);
+
+static bool is_worker(const char *r)
+{
+    return strcmp(r, "worker") == 0;
+}
+static bool is_pserver(const char *r)
+{
+    return strcmp(r, "pserver") == 0;
+}
+static bool is_master(const char *r)
+{
+    return strcmp(r, "master") == 0;
+}
+static bool is_executor(const char *r)
+{
+    return strcmp(r, "executor") == 0;
+}
+static bool is_driver(const char *r)
+{
+    return strcmp(r, "driver") == 0;
+}
+/* paddle's PS side: pserver, and master (validation accepts it; upstream shows ps pods as
+ * "master") */
+static bool is_paddle_ps(const char *r)
+{
+    return is_pserver(r) || is_master(r);
+}
+
+static int count_of(const cluster *c, role_pred is)
+{
+    int k = 0;
+    for (int i = 0; i < c->n; i++)
+        k += is(c->p[i].role);
+    return k;
+}
+
+/* Position of task t among the tasks matching is (member order). */
+static int rank_in(const cluster *c, role_pred is, int t)
+{
+    int k = 0;
+    for (int i = 0; i < t; i++)
+        k += is(c->p[i].role);
+    return k;
+}
+
+/* The first task matching is, or -1. */
+static int first_of(const cluster *c, role_pred is)
+{
+    for (int i = 0; i < c->n; i++)
+        if (is(c->p[i].role)) return i;
+    return -1;
+}
+
+/* "127.0.0.1:p1,127.0.0.1:p2" of the tasks matching is; hosts_only: "127.0.0.1,…". */
+static void join(pf_buf *b, const cluster *c, role_pred is, bool hosts_only)
 {
     bool first = true;
-    for (int i = 0; i < n; i++) {
-        if (strcmp(p[i].role, role) != 0) continue;
-        pf_buf_printf(b, "%s127.0.0.1:%d", first ? "" : ",", p[i].port);
+    for (int i = 0; i < c->n; i++) {
+        if (!is(c->p[i].role)) continue;
+        if (hosts_only)
+            pf_buf_printf(b, "%s127.0.0.1", first ? "" : ",");
+        else
+            pf_buf_printf(b, "%s127.0.0.1:%d", first ? "" : ",", c->p[i].port);
         first = false;
     }
 }
 
-static int count_role(const peer *p, int n, const char *role)
+/* paddle-operator's pod env + configmap, with a port per replica instead of a pod IP each. */
+static void paddle_env(envb *env, const cluster *c, int t, pf_buf *b)
 {
-    int c = 0;
-    for (int i = 0; i < n; i++) c += strcmp(p[i].role, role) == 0;
-    return c;
+    const peer *me = &c->p[t];
+    bool ps = is_paddle_ps(me->role);
+    env_set(env, "PADDLE_JOB_ID", c->job->id);
+    env_setf(env, "PADDLE_PORT", "%d", me->port);
+    env_setf(env, "PADDLE_CURRENT_ENDPOINT", "127.0.0.1:%d", me->port);
+    env_set(env, "TRAINER_PORTS_NUM", "1");
+    env_setf(env, "PADDLE_TRAINERS_NUM", "%d", count_of(c, is_worker));
+    join(b, c, is_worker, false);
+    env_set_buf(env, "PADDLE_TRAINER_ENDPOINTS", b);
+    join(b, c, is_worker, true);
+    env_set_buf(env, "PADDLE_TRAINERS", b);
+    join(b, c, is_paddle_ps, false);
+    env_set(env, "PADDLE_PSERVERS_IP_PORT_LIST", b->data ? b->data : "");
+    env_set_buf(env, "PADDLE_PSERVER_ENDPOINTS", b);
+    env_set(env, "TRAINING_ROLE", ps ? "PSERVER" : "TRAINER");
+    env_set(env, "PADDLE_TRAINING_ROLE", ps ? "PSERVER" : "TRAINER");
+    /* as paddle-operator: every replica's PADDLE_TRAINER_ID is its index in its role list */
+    int rank = rank_in(c, ps ? is_paddle_ps : is_worker, t);
+    env_setf(env, "PADDLE_TRAINER_ID", "%d", rank);
+    if (ps) env_setf(env, "PADDLE_PSERVER_ID", "%d", rank);
 }
 
-/* Framework rendezvous variables for task t among peers. */
-static void distributed_env(envb *env, const pf_job_row *job, const peer *p, int n, int t)
+/* kubeflow PyTorchJob: rank 0 is the master (the TCPStore host), then pservers, then workers;
+ * every replica is in the world. */
+static int torch_rank(const cluster *c, int t)
 {
-    const char *fw = job->framework;
-    pf_buf b = PF_BUF_INIT;
-    env_setf(env, "PF_TASK_ENDPOINT", "127.0.0.1:%d", p[t].port);
-    for (int i = 0; i < n; i++)
-        pf_buf_printf(&b, "%s%s-%d=127.0.0.1:%d", i ? "," : "", p[i].role, p[i].index, p[i].port);
-    env_set(env, "PF_TASK_ENDPOINTS", b.data ? b.data : "");
-    pf_buf_reset(&b);
-    env_set(env, "POD_IP", "127.0.0.1");
-    bool is_ps = strcmp(p[t].role, "pserver") == 0;
-    if (!strcmp(fw, "paddle") || !strcmp(fw, "mxnet") || !strcmp(fw, "aitj")) {
-        env_set(env, "PADDLE_JOB_ID", job->id);
-        env_setf(env, "PADDLE_PORT", "%d", p[t].port);
-        env_setf(env, "PADDLE_CURRENT_ENDPOINT", "127.0.0.1:%d", p[t].port);
-        env_setf(env, "PADDLE_TRAINERS_NUM", "%d", count_role(p, n, "worker"));
-        join_endpoints(&b, p, n, "worker");
-        env_set(env, "PADDLE_TRAINER_ENDPOINTS", b.data ? b.data : "");
-        pf_buf_reset(&b);
-        join_endpoints(&b, p, n, "pserver");
-        env_set(env, "PADDLE_PSERVERS_IP_PORT_LIST", b.data ? b.data : "");
-        env_set(env, "PADDLE_PSERVER_ENDPOINTS", b.data ? b.data : "");
-        pf_buf_reset(&b);
-        env_set(env, "TRAINING_ROLE", is_ps ? "PSERVER" : "TRAINER");
-        env_set(env, "PADDLE_TRAINING_ROLE", is_ps ? "PSERVER" : "TRAINER");
-        if (!is_ps) env_setf(env, "PADDLE_TRAINER_ID", "%d", p[t].index);
-        if (is_ps) env_setf(env, "PADDLE_PSERVER_ID", "%d", p[t].index);
-    } else if (!strcmp(fw, "pytorch")) {
-        int master = -1;
-        for (int i = 0; i < n && master < 0; i++)
-            if (!strcmp(p[i].role, "master")) master = i;
-        for (int i = 0; i < n && master < 0; i++)
-            if (!strcmp(p[i].role, "worker")) master = i;
-        int rank = 0;
-        for (int i = 0; i < t; i++) rank += strcmp(p[i].role, "pserver") != 0;
-        env_set(env, "MASTER_ADDR", "127.0.0.1");
-        env_setf(env, "MASTER_PORT", "%d", master >= 0 ? p[master].port : 0);
-        env_setf(env, "WORLD_SIZE", "%d", n - count_role(p, n, "pserver"));
-        env_setf(env, "RANK", "%d", rank);
-    } else if (!strcmp(fw, "tensorflow")) {
-        pf_buf_puts(&b, "{\"cluster\":{");
-        const char *roles[] = {"pserver", "master", "worker"}, *names[] = {"ps", "chief", "worker"};
-        bool first = true;
-        for (int r = 0; r < 3; r++) {
-            if (!count_role(p, n, roles[r])) continue;
-            pf_buf_printf(&b, "%s\"%s\":[", first ? "" : ",", names[r]);
-            bool f2 = true;
-            for (int i = 0; i < n; i++)
-                if (!strcmp(p[i].role, roles[r])) {
-                    pf_buf_printf(&b, "%s\"127.0.0.1:%d\"", f2 ? "" : ",", p[i].port);
-                    f2 = false;
-                }
-            pf_buf_puts(&b, "]");
-            first = false;
-        }
-        const char *type = !strcmp(p[t].role, "pserver") ? "ps"
-                           : !strcmp(p[t].role, "master") ? "chief" : "worker";
-        pf_buf_printf(&b, "},\"task\":{\"type\":\"%s\",\"index\":%d}}", type, p[t].index);
-        env_set(env, "TF_CONFIG", b.data);
-    } else if (!strcmp(fw, "spark")) {
-        int executors = count_role(p, n, "executor");
-        env_setf(env, "SPARK_EXECUTOR_INSTANCES", "%d", executors);
-        env_setf(env, "PF_SPARK_MASTER", "local[%d]", executors > 0 ? executors : 1);
-        pf_buf_reset(&b);
-        join_endpoints(&b, p, n, "driver");
-        env_set(env, "SPARK_DRIVER_ENDPOINT", b.data ? b.data : "");
+    const char *role = c->p[t].role;
+    if (is_master(role)) return rank_in(c, is_master, t);
+    if (is_pserver(role)) return count_of(c, is_master) + rank_in(c, is_pserver, t);
+    return count_of(c, is_master) + count_of(c, is_pserver) + rank_in(c, is_worker, t);
+}
+
+static void pytorch_env(envb *env, const cluster *c, int t)
+{
+    int master = -1;
+    for (int i = 0; i < c->n && master < 0; i++)
+        if (torch_rank(c, i) == 0) master = i;
+    env_set(env, "MASTER_ADDR", "127.0.0.1");
+    env_setf(env, "MASTER_PORT", "%d", master >= 0 ? c->p[master].port : 0);
+    env_setf(env, "WORLD_SIZE", "%d", c->n);
+    env_setf(env, "RANK", "%d", torch_rank(c, t));
+}
+
+/* kubeflow TFJob's TF_CONFIG: pserver → ps, master → chief, worker → worker. */
+static void tensorflow_env(envb *env, const cluster *c, int t, pf_buf *b)
+{
+    static const role_pred roles[] = {is_pserver, is_master, is_worker};
+    static const char *const names[] = {"ps", "chief", "worker"};
+    pf_buf_puts(b, "{\"cluster\":{");
+    bool first = true;
+    int mine = 2;
+    for (int r = 0; r < 3; r++) {
+        if (roles[r](c->p[t].role)) mine = r;
+        if (!count_of(c, roles[r])) continue;
+        pf_buf_printf(b, "%s\"%s\":[", first ? "" : ",", names[r]);
+        bool f2 = true;
+        for (int i = 0; i < c->n; i++)
+            if (roles[r](c->p[i].role)) {
+                pf_buf_printf(b, "%s\"127.0.0.1:%d\"", f2 ? "" : ",", c->p[i].port);
+                f2 = false;
+            }
+        pf_buf_puts(b, "]");
+        first = false;
     }
+    pf_buf_printf(b, "},\"task\":{\"type\":\"%s\",\"index\":%d},\"environment\":\"cloud\"}",
+                  names[mine], rank_in(c, roles[mine], t));
+    env_set_buf(env, "TF_CONFIG", b);
+}
+
+/* MXNet's ps-lite (DMLC_*): master → scheduler, pserver → server, worker → worker. */
+static void mxnet_env(envb *env, const cluster *c, int t)
+{
+    const char *role = c->p[t].role;
+    int root = first_of(c, is_master);
+    if (root < 0) root = 0;
+    env_set(env, "DMLC_ROLE",
+            is_master(role)    ? "scheduler"
+            : is_pserver(role) ? "server"
+                               : "worker");
+    env_set(env, "DMLC_PS_ROOT_URI", "127.0.0.1");
+    env_setf(env, "DMLC_PS_ROOT_PORT", "%d", c->p[root].port);
+    env_setf(env, "DMLC_NUM_SERVER", "%d", count_of(c, is_pserver));
+    env_setf(env, "DMLC_NUM_WORKER", "%d", count_of(c, is_worker));
+    env_set(env, "DMLC_NODE_HOST", "127.0.0.1");
+}
+
+/* Spark's memory notation (JavaUtils.byteStringAsBytes): 1g, 1536m, 100k. */
+static void spark_mem(int64_t bytes, char *out, size_t n)
+{
+    const int64_t k = 1024, m = k * k, g = m * k;
+    if (bytes > 0 && bytes % g == 0)
+        snprintf(out, n, "%lldg", (long long)(bytes / g));
+    else if (bytes > 0 && bytes % m == 0)
+        snprintf(out, n, "%lldm", (long long)(bytes / m));
+    else
+        snprintf(out, n, "%lldk", (long long)((bytes + k - 1) / k));
+}
+
+static int64_t cores_of(int64_t milli)
+{
+    int64_t cores = (milli + 999) / 1000;
+    return cores > 0 ? cores : 1;
+}
+
+static bool has_command(const json_t *member)
+{
+    const char *cmd = json_string_value(json_object_get(member, "command"));
+    return (cmd && *cmd) || json_array_size(json_object_get(member, "args")) > 0;
+}
+
+/* Spark in local mode: the executors are threads of the driver (local[N], N = executors ×
+ * executor cores); what spark-submit reads from the environment describes the application. */
+static void spark_env(envb *env, const cluster *c)
+{
+    int d = first_of(c, is_driver), x = first_of(c, is_executor);
+    int64_t threads = 0;
+    for (int i = 0; i < c->n; i++)
+        if (is_executor(c->p[i].role)) threads += cores_of(c->p[i].cpu);
+    if (!threads) threads = d >= 0 ? cores_of(c->p[d].cpu) : 1;
+    char mem[64];
+    env_setf(env, "SPARK_EXECUTOR_INSTANCES", "%d", count_of(c, is_executor));
+    if (x >= 0) {
+        env_setf(env, "SPARK_EXECUTOR_CORES", "%lld", (long long)cores_of(c->p[x].cpu));
+        spark_mem(c->p[x].mem, mem, sizeof mem);
+        env_set(env, "SPARK_EXECUTOR_MEMORY", mem);
+    }
+    if (d >= 0) {
+        env_setf(env, "SPARK_DRIVER_CORES", "%lld", (long long)cores_of(c->p[d].cpu));
+        spark_mem(c->p[d].mem, mem, sizeof mem);
+        env_set(env, "SPARK_DRIVER_MEMORY", mem);
+        env_setf(env, "SPARK_DRIVER_ENDPOINT", "127.0.0.1:%d", c->p[d].port);
+    }
+    env_setf(env, "PF_SPARK_MASTER", "local[%lld]", (long long)threads);
+    env_setf(env, "MASTER", "local[%lld]", (long long)threads); /* spark-submit's fallback */
+    env_set(env, "SPARK_LOCAL_IP", "127.0.0.1");
+}
+
+/* Framework rendezvous variables for task t of cluster c. */
+static void distributed_env(envb *env, const cluster *c, int t)
+{
+    const char *fw = c->job->framework;
+    pf_buf b = PF_BUF_INIT;
+    const char *mode =
+        json_string_value(json_object_get(json_object_get(c->job->config, "env"), "PF_JOB_MODE"));
+    if (mode && *mode) env_set(env, "PF_JOB_MODE", mode);
+    env_setf(env, "PF_TASK_ENDPOINT", "127.0.0.1:%d", c->p[t].port);
+    for (int i = 0; i < c->n; i++)
+        pf_buf_printf(&b, "%s%s-%d=127.0.0.1:%d", i ? "," : "", c->p[i].role, c->p[i].index,
+                      c->p[i].port);
+    env_set_buf(env, "PF_TASK_ENDPOINTS", &b);
+    env_setf(env, "PF_TASK_NUM", "%d", c->n);
+    env_set(env, "POD_IP", "127.0.0.1");
+    if (!strcmp(fw, "paddle") || !strcmp(fw, "aitj"))
+        paddle_env(env, c, t, &b);
+    else if (!strcmp(fw, "pytorch"))
+        pytorch_env(env, c, t);
+    else if (!strcmp(fw, "tensorflow"))
+        tensorflow_env(env, c, t, &b);
+    else if (!strcmp(fw, "mxnet"))
+        mxnet_env(env, c, t);
+    else if (!strcmp(fw, "spark"))
+        spark_env(env, c);
     pf_buf_free(&b);
+}
+
+/* ---- plans ---- */
+
+/* The member's command line: command + shell-quoted args. A spark driver without a command
+ * but with PF_JOB_SPARK_MAIN_FILE (upstream's SparkApplication fields) runs spark-submit. */
+static char *command_line(const pf_job_row *job, const json_t *m)
+{
+    pf_buf cb = PF_BUF_INIT;
+    const char *cmd = json_string_value(json_object_get(m, "command"));
+    const char *role = json_string_value(json_object_get(m, "role"));
+    const json_t *env = json_object_get(m, "env");
+    const char *main_file = json_string_value(json_object_get(env, "PF_JOB_SPARK_MAIN_FILE"));
+    if ((!cmd || !*cmd) && !strcmp(job->framework, "spark") && role && is_driver(role) &&
+        main_file && *main_file)
+        cmd = "set -f; exec \"${SPARK_HOME:+$SPARK_HOME/bin/}spark-submit\" --master \"$MASTER\" "
+              "--name \"$PF_JOB_ID\" ${PF_JOB_SPARK_MAIN_CLASS:+--class "
+              "\"$PF_JOB_SPARK_MAIN_CLASS\"} \"$PF_JOB_SPARK_MAIN_FILE\" $PF_JOB_SPARK_ARGUMENTS";
+    pf_buf_puts(&cb, cmd ? cmd : "");
+    size_t ai;
+    json_t *arg;
+    json_array_foreach(json_object_get(m, "args"), ai, arg)
+    {
+        pf_buf_puts(&cb, " ");
+        shell_quote(&cb, json_string_value(arg));
+    }
+    return pf_buf_steal(&cb);
+}
+
+/* PF_* identity of the job and task, the member's env, and its filesystems. */
+static void base_env(envb *env, const pf_job_row *job, const json_t *m, const pf_task_plan *p)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(m, "env"), k, v) env_set(env, k, json_string_value(v));
+    env_set(env, "PF_JOB_ID", job->id);
+    env_set(env, "PF_JOB_NAME", job->name ? job->name : "");
+    env_set(env, "PF_JOB_QUEUE_NAME", job->queue);
+    env_set(env, "PF_JOB_PRIORITY", job->priority);
+    env_set(env, "PF_USER_NAME", job->user);
+    env_set(env, "PF_JOB_TYPE", job->type);
+    env_set(env, "PF_JOB_FRAMEWORK", job->framework);
+    env_set(env, "PF_TASK_NAME", p->name);
+    env_set(env, "PF_TASK_ROLE", p->role);
+    env_setf(env, "PF_TASK_INDEX", "%d", p->index);
+    json_t *fs = json_object_get(m, "fs");
+    if (p->workdir) {
+        env_set(env, "PF_WORK_DIR", p->workdir);
+        env_set(env, "PF_FS_ID", json_string_value(json_object_get(fs, "id")));
+        env_set(env, "PF_FS_NAME", json_string_value(json_object_get(fs, "name")));
+    }
+    size_t xi;
+    json_t *x;
+    json_array_foreach(json_object_get(m, "extraFS"), xi, x)
+    {
+        char *dir = fs_dir(x), key[160], up[128];
+        const char *name = json_string_value(json_object_get(x, "name"));
+        env_upper_name(name ? name : "", up, sizeof up);
+        snprintf(key, sizeof key, "PF_EXTRA_FS_%s", up);
+        if (dir) env_set(env, key, dir);
+        free(dir);
+    }
+}
+
+/* Spark's local mode runs the executors inside the driver: the driver's cgroup also gets the
+ * cpu and memory of the executors that have no process of their own. */
+static void spark_driver_resources(const cluster *c, pf_task_plan *plans)
+{
+    int d = first_of(c, is_driver);
+    if (d < 0) return;
+    for (int i = 0; i < c->n; i++)
+        if (is_executor(c->p[i].role) && !has_command(c->p[i].member)) {
+            plans[d].cpu_milli += c->p[i].cpu;
+            plans[d].mem_bytes += c->p[i].mem;
+        }
 }
 
 int pf_job_plan_tasks(const pf_job_row *job, pf_task_plan **plans, int *n, pf_error *e)
 {
+    (void)e;
     json_t *members = json_object_get(job->config, "members");
     int total = 0;
     size_t i;
     json_t *m;
-    json_array_foreach(members, i, m) total += (int)json_integer_value(json_object_get(m, "replicas"));
+    json_array_foreach(members, i, m)
+    {
+        json_int_t reps = json_integer_value(json_object_get(m, "replicas"));
+        total += reps > 0 ? (int)reps : 0;
+    }
     *plans = calloc((size_t)total + 1, sizeof **plans);
-    peer *peers = calloc((size_t)total + 1, sizeof *peers);
-    *n = 0;
-    bool distributed = strcmp(job->type, "distributed") == 0;
+    cluster c = {.job = job, .p = calloc((size_t)total + 1, sizeof(peer)), .n = 0};
+    if (!*plans || !c.p) abort();
     json_array_foreach(members, i, m)
     {
         const char *role = json_string_value(json_object_get(m, "role"));
         int reps = (int)json_integer_value(json_object_get(m, "replicas"));
-        for (int r = 0; r < reps; r++) {
-            pf_task_plan *p = &(*plans)[*n];
-            peers[*n] = (peer){.role = role, .index = r, .port = distributed ? free_port() : 0};
-            snprintf(p->name, sizeof p->name, "%s-%s-%d", job->id, role, r);
-            snprintf(p->role, sizeof p->role, "%s", role);
-            p->index = r;
-            (*n)++;
-        }
-    }
-    int t = 0;
-    json_array_foreach(members, i, m)
-    {
-        int reps = (int)json_integer_value(json_object_get(m, "replicas"));
-        const char *cmd = json_string_value(json_object_get(m, "command"));
-        pf_buf cb = PF_BUF_INIT;
-        pf_buf_puts(&cb, cmd ? cmd : "");
-        size_t ai;
-        json_t *arg;
-        json_array_foreach(json_object_get(m, "args"), ai, arg)
-        {
-            pf_buf_puts(&cb, " ");
-            shell_quote(&cb, json_string_value(arg));
-        }
-        json_t *fs = json_object_get(m, "fs");
-        pf_resources res;
-        pf_resources_init(&res);
         json_t *fl = json_object_get(m, "flavour");
+        pf_resources res;
+        pf_error fe;
+        pf_resources_init(&res);
         pf_resources_from_flavour(json_string_value(json_object_get(fl, "cpu")),
-                                  json_string_value(json_object_get(fl, "mem")), NULL, &res, e);
-        for (int r = 0; r < reps; r++, t++) {
-            pf_task_plan *p = &(*plans)[t];
-            p->command = strdup(cb.data ? cb.data : "");
-            p->workdir = fs ? fs_dir(fs) : NULL;
+                                  json_string_value(json_object_get(fl, "mem")), NULL, &res, &fe);
+        for (int r = 0; r < reps; r++) {
+            pf_task_plan *p = &(*plans)[c.n];
+            c.p[c.n] = (peer){.member = m,
+                              .role = role ? role : "",
+                              .index = r,
+                              .cpu = res.cpu,
+                              .mem = res.memory};
+            snprintf(p->name, sizeof p->name, "%s-%s-%d", job->id, c.p[c.n].role, r);
+            snprintf(p->role, sizeof p->role, "%s", c.p[c.n].role);
+            p->index = r;
             p->cpu_milli = res.cpu;
             p->mem_bytes = res.memory;
-            envb env = {0};
-            const char *k;
-            json_t *v;
-            json_object_foreach(json_object_get(m, "env"), k, v)
-                env_set(&env, k, json_string_value(v));
-            env_set(&env, "PF_JOB_ID", job->id);
-            env_set(&env, "PF_JOB_NAME", job->name ? job->name : "");
-            env_set(&env, "PF_JOB_QUEUE_NAME", job->queue);
-            env_set(&env, "PF_JOB_PRIORITY", job->priority);
-            env_set(&env, "PF_USER_NAME", job->user);
-            env_set(&env, "PF_JOB_TYPE", job->type);
-            env_set(&env, "PF_JOB_FRAMEWORK", job->framework);
-            env_set(&env, "PF_TASK_NAME", p->name);
-            env_set(&env, "PF_TASK_ROLE", p->role);
-            env_setf(&env, "PF_TASK_INDEX", "%d", p->index);
-            if (p->workdir) {
-                env_set(&env, "PF_WORK_DIR", p->workdir);
-                env_set(&env, "PF_FS_ID", json_string_value(json_object_get(fs, "id")));
-                env_set(&env, "PF_FS_NAME", json_string_value(json_object_get(fs, "name")));
-            }
-            size_t xi;
-            json_t *x;
-            json_array_foreach(json_object_get(m, "extraFS"), xi, x)
-            {
-                char *dir = fs_dir(x), key[160], up[128];
-                env_upper_name(json_string_value(json_object_get(x, "name")), up, sizeof up);
-                snprintf(key, sizeof key, "PF_EXTRA_FS_%s", up);
-                if (dir) env_set(&env, key, dir);
-                free(dir);
-            }
-            if (distributed) distributed_env(&env, job, peers, *n, t);
-            p->env = env.v ? env.v : calloc(1, sizeof(char *));
+            json_t *fs = json_object_get(m, "fs");
+            p->workdir = fs ? fs_dir(fs) : NULL;
+            p->command = command_line(job, m);
+            c.n++;
         }
-        pf_buf_free(&cb);
     }
-    free(peers);
+    *n = c.n;
+    bool distributed = strcmp(job->type, "distributed") == 0;
+    if (distributed) {
+        int *ports = calloc((size_t)c.n + 1, sizeof *ports);
+        if (!ports) abort();
+        pick_ports(ports, c.n);
+        for (int t = 0; t < c.n; t++)
+            c.p[t].port = ports[t];
+        free(ports);
+        if (!strcmp(job->framework, "spark")) spark_driver_resources(&c, *plans);
+    }
+    for (int t = 0; t < c.n; t++) {
+        envb env = {0};
+        base_env(&env, job, c.p[t].member, &(*plans)[t]);
+        if (distributed) distributed_env(&env, &c, t);
+        (*plans)[t].env = env.v ? env.v : calloc(1, sizeof(char *));
+    }
+    free(c.p);
     return 0;
 }
 
@@ -310,7 +598,8 @@ void pf_job_plans_free(pf_task_plan *plans, int n)
     for (int i = 0; i < n; i++) {
         free(plans[i].command);
         free(plans[i].workdir);
-        for (char **v = plans[i].env; v && *v; v++) free(*v);
+        for (char **v = plans[i].env; v && *v; v++)
+            free(*v);
         free(plans[i].env);
     }
     free(plans);
