@@ -10,6 +10,7 @@
 #include "model/status.h"
 #include "server/service/jobs_internal.h"
 #include "server/store/store.h"
+#include "server/workflow/workflow.h"
 
 static void set_copy(json_t *o, const char *key, const json_t *cfg, json_t *def)
 {
@@ -44,9 +45,30 @@ static json_t *runtime_entry(const pf_job_row *row, const json_t *task, const ch
     return o;
 }
 
+/* workflowRuntime: the engine's node table (runtime.md §7.9, with real node statuses). */
+static void add_workflow_runtime(const pf_job_row *row, json_t *o)
+{
+    pf_error e;
+    pf_wf_state *st = row->runtime ? pf_wf_state_from_json(row->runtime, &e) : NULL;
+    if (!st) return;
+    json_t *wr = json_object();
+    json_object_set_new(wr, "name", json_string(row->id));
+    json_object_set_new(wr, "namespace", json_string("default"));
+    json_object_set_new(wr, "id", json_string(row->id));
+    json_object_set_new(wr, "status", json_string(pf_wf_phase(st)));
+    json_object_set_new(wr, "message", json_string(pf_wf_message(st)));
+    json_object_set_new(wr, "nodes", pf_wf_nodes_json(st));
+    json_object_set_new(o, "workflowRuntime", wr);
+    pf_wf_state_free(st);
+}
+
 static void add_runtime(pf_app *app, const pf_job_row *row, json_t *o)
 {
     pf_error e;
+    if (strcmp(row->type, "workflow") == 0) {
+        add_workflow_runtime(row, o);
+        return;
+    }
     json_t *tasks = pf_task_list(pf_store_reader(app->store), row->pk, &e);
     if (!tasks || json_array_size(tasks) == 0) {
         json_decref(tasks);

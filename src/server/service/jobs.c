@@ -28,53 +28,9 @@
 #include "server/sched/sched.h"
 #include "server/service/job_tasks.h"
 #include "server/service/jobs_internal.h"
+#include "server/service/manager.h"
 #include "server/store/queues.h"
 #include "server/store/store.h"
-
-typedef struct task_ent {
-    char name[256];
-    char role[16];
-    int index;
-    bool started, exited;
-    pf_task_status st;
-} task_ent;
-
-typedef struct job_ent {
-    pf_job_row row; /* owned copy (config used for planning) */
-    pf_resources need;
-    task_ent *tasks;
-    int ntasks;
-    bool admitted;   /* resources held, tasks started (or being started) */
-    bool stopping;   /* user stop: tasks are being killed */
-    bool finishing;  /* outcome decided (failed or completed), remaining tasks being stopped */
-    char outcome[16];
-    char message[512];
-    char wait_msg[320];
-    struct job_ent *next;
-} job_ent;
-
-typedef enum { EV_CREATED, EV_EXIT, EV_STOP, EV_PRIORITY } ev_kind;
-
-typedef struct event {
-    ev_kind kind;
-    char id[256]; /* job id, or task name for EV_EXIT */
-    char priority[16];
-    pf_task_status st;
-    pf_job_row row; /* EV_CREATED */
-    struct event *next;
-} event;
-
-#define NBUCKETS 4096
-
-struct pf_jobsvc {
-    pf_app *app;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool stopping, woken;
-    event *head, *tail;
-    job_ent *jobs[NBUCKETS]; /* unfinished jobs by id (manager thread only) */
-};
 
 /* ---- events (any thread) ---- */
 
@@ -105,6 +61,7 @@ static void copy_row(pf_job_row *dst, const pf_job_row *src)
     dst->name = strdup(src->name ? src->name : "");
     dst->message = strdup(src->message ? src->message : "");
     dst->config = json_deep_copy(src->config);
+    dst->runtime = src->runtime ? json_deep_copy(src->runtime) : NULL;
 }
 
 void pf_jobs_on_created(pf_app *app, const pf_job_row *row)
@@ -152,21 +109,42 @@ static unsigned bucket(const char *id)
     return h % NBUCKETS;
 }
 
-static job_ent *find_job(struct pf_jobsvc *m, const char *id)
+job_ent *mgr_find_job(struct pf_jobsvc *m, const char *id)
 {
     for (job_ent *j = m->jobs[bucket(id)]; j; j = j->next)
         if (strcmp(j->row.id, id) == 0) return j;
     return NULL;
 }
 
-static void drop_job(struct pf_jobsvc *m, job_ent *j)
+void mgr_drop_job(struct pf_jobsvc *m, job_ent *j)
 {
     job_ent **pp = &m->jobs[bucket(j->row.id)];
     while (*pp && *pp != j) pp = &(*pp)->next;
     if (*pp) *pp = j->next;
     pf_job_row_clear(&j->row);
+    for (int i = 0; i < j->ntasks; i++) {
+        free(j->tasks[i].command);
+        for (char **v = j->tasks[i].env; v && *v; v++) free(*v);
+        free(j->tasks[i].env);
+    }
+    wf_job_free(j);
     free(j->tasks);
     free(j);
+}
+
+task_ent *mgr_add_task(job_ent *j, const char *role, int index)
+{
+    if (j->ntasks + 1 > j->cap_tasks) {
+        j->cap_tasks = j->cap_tasks ? j->cap_tasks * 2 : 16;
+        j->tasks = realloc(j->tasks, (size_t)j->cap_tasks * sizeof *j->tasks);
+        if (!j->tasks) abort();
+    }
+    task_ent *te = &j->tasks[j->ntasks++];
+    memset(te, 0, sizeof *te);
+    pf_task_name(j->row.id, role, index, te->name, sizeof te->name);
+    snprintf(te->role, sizeof te->role, "%s", role);
+    te->index = index;
+    return te;
 }
 
 static job_ent *add_job(struct pf_jobsvc *m, pf_job_row *row /* stolen */)
@@ -179,18 +157,11 @@ static job_ent *add_job(struct pf_jobsvc *m, pf_job_row *row /* stolen */)
     json_t *members = json_object_get(j->row.config, "members");
     size_t i;
     json_t *mb;
-    json_array_foreach(members, i, mb) j->ntasks += (int)json_integer_value(json_object_get(mb, "replicas"));
-    j->tasks = calloc((size_t)j->ntasks + 1, sizeof *j->tasks);
-    int t = 0;
     json_array_foreach(members, i, mb)
     {
         const char *role = json_string_value(json_object_get(mb, "role"));
         int reps = (int)json_integer_value(json_object_get(mb, "replicas"));
-        for (int r = 0; r < reps; r++, t++) {
-            pf_task_name(j->row.id, role, r, j->tasks[t].name, sizeof j->tasks[t].name);
-            snprintf(j->tasks[t].role, sizeof j->tasks[t].role, "%s", role);
-            j->tasks[t].index = r;
-        }
+        for (int r = 0; r < reps; r++) mgr_add_task(j, role, r);
     }
     unsigned b = bucket(j->row.id);
     j->next = m->jobs[b];
@@ -204,7 +175,7 @@ void pf_task_name(const char *job_id, const char *role, int index, char *out, si
 }
 
 /* The job a task belongs to: strip "-<index>" and "-<role>" from the right. */
-static job_ent *job_of_task(struct pf_jobsvc *m, const char *task, task_ent **te)
+job_ent *mgr_job_of_task(struct pf_jobsvc *m, const char *task, task_ent **te)
 {
     char id[256];
     snprintf(id, sizeof id, "%s", task);
@@ -213,7 +184,7 @@ static job_ent *job_of_task(struct pf_jobsvc *m, const char *task, task_ent **te
         if (!dash) return NULL;
         *dash = '\0';
     }
-    job_ent *j = find_job(m, id);
+    job_ent *j = mgr_find_job(m, id);
     for (int i = 0; j && i < j->ntasks; i++)
         if (strcmp(j->tasks[i].name, task) == 0) {
             *te = &j->tasks[i];
@@ -222,114 +193,9 @@ static job_ent *job_of_task(struct pf_jobsvc *m, const char *task, task_ent **te
     return NULL;
 }
 
-/* ---- the batch of writes one manager round makes ---- */
-
-typedef struct tx_item {
-    char id[64];
-    char status[16]; /* "" = only a task row / message (a copy: the job may be gone by commit) */
-    char message[512];
-    char result[16];
-    /* a task row to write */
-    bool has_task;
-    int64_t job_pk;
-    char task[256], role[16], task_status[16];
-    int index;
-    json_t *info;
-} tx_item;
-
-typedef struct tx {
-    tx_item *v;
-    size_t n, cap;
-} tx;
-
-static tx_item *tx_add(tx *t, const char *id)
-{
-    if (t->n == t->cap) {
-        t->cap = t->cap ? t->cap * 2 : 64;
-        t->v = realloc(t->v, t->cap * sizeof *t->v);
-        if (!t->v) abort();
-    }
-    tx_item *it = &t->v[t->n++];
-    memset(it, 0, sizeof *it);
-    snprintf(it->id, sizeof it->id, "%s", id);
-    return it;
-}
-
-static int tx_apply(sqlite3 *db, void *arg, pf_error *e)
-{
-    tx *t = arg;
-    for (size_t i = 0; i < t->n; i++) {
-        tx_item *it = &t->v[i];
-        if (it->has_task && pf_task_put(db, it->task, it->id, it->job_pk, it->role, it->index,
-                                        it->task_status, it->info, e) != 0)
-            return -1;
-        if (it->status[0]) {
-            pf_error te;
-            if (pf_job_transition(db, it->id, it->status, it->message, it->result, &te) != 0)
-                snprintf(it->result, sizeof it->result, "%s", ""); /* deleted meanwhile */
-        } else if (it->message[0]) {
-            pf_job_set_message(db, it->id, it->message, e);
-        }
-    }
-    return 0;
-}
-
-static void tx_commit(pf_app *app, tx *t)
-{
-    if (!t->n) return;
-    pf_error e;
-    if (pf_store_write(app->store, tx_apply, t, &e) != 0)
-        pf_logerr("job manager: writing %zu changes failed: %s", t->n, e.message);
-}
-
-static void tx_free(tx *t)
-{
-    for (size_t i = 0; i < t->n; i++) json_decref(t->v[i].info);
-    free(t->v);
-    memset(t, 0, sizeof *t);
-}
-
-static void transition(tx *t, const job_ent *j, const char *status, const char *message)
-{
-    tx_item *it = tx_add(t, j->row.id);
-    snprintf(it->status, sizeof it->status, "%s", status);
-    snprintf(it->message, sizeof it->message, "%s", message);
-}
-
-/* The runtime view of a task (show's runtime / distributedRuntime entries). */
-static json_t *task_info(const task_ent *te)
-{
-    const char *base = strrchr(te->st.log_path, '/');
-    return json_pack("{s:i, s:b, s:b, s:i, s:i, s:I, s:I, s:s, s:s, s:s, s:b}", "pid", te->st.pid,
-                     "started", te->started, "exited", te->exited, "exitCode", te->st.exit_code,
-                     "signal", te->st.term_signal, "startedAt", (json_int_t)te->st.started_ms,
-                     "finishedAt", (json_int_t)te->st.finished_ms, "logName",
-                     base ? base + 1 : te->st.log_path, "logPath", te->st.log_path, "enforced",
-                     te->st.enforced, "oomKilled", te->st.oom_killed);
-}
-
-static const char *task_status_word(const job_ent *j, const task_ent *te)
-{
-    if (!te->exited) return te->started ? "running" : "pending";
-    if (te->st.exit_code == 0 && !te->st.term_signal) return "succeeded";
-    return (j->stopping || j->finishing) && te->st.stop_requested ? "terminated" : "failed";
-}
-
-static void task_row(tx *t, const job_ent *j, const task_ent *te)
-{
-    tx_item *it = tx_add(t, j->row.id);
-    it->has_task = true;
-    it->job_pk = j->row.pk;
-    snprintf(it->task, sizeof it->task, "%s", te->name);
-    snprintf(it->role, sizeof it->role, "%s", te->role);
-    snprintf(it->task_status, sizeof it->task_status, "%s", task_status_word(j, te));
-    it->index = te->index;
-    it->info = task_info(te);
-}
-
 /* ---- lifecycle decisions ---- */
 
-static void stop_tasks(pf_app *app, job_ent *j)
+void mgr_stop_tasks(pf_app *app, job_ent *j)
 {
     for (int i = 0; i < j->ntasks; i++) {
         if (!j->tasks[i].started || j->tasks[i].exited) continue;
@@ -367,7 +233,7 @@ static bool evaluate(pf_app *app, tx *t, job_ent *j)
             j->finishing = true;
             snprintf(j->outcome, sizeof j->outcome, "%s", PF_ST_FAILED);
             describe_exit(te, j->message, sizeof j->message);
-            stop_tasks(app, j);
+            mgr_stop_tasks(app, j);
         }
         if (pf_role_completes_job(j->row.framework, te->role)) {
             any_completer = true;
@@ -378,15 +244,15 @@ static bool evaluate(pf_app *app, tx *t, job_ent *j)
         j->finishing = true;
         snprintf(j->outcome, sizeof j->outcome, "%s", PF_ST_SUCCEEDED);
         snprintf(j->message, sizeof j->message, "job is succeeded");
-        stop_tasks(app, j); /* pservers/executors are done when the workers are */
+        mgr_stop_tasks(app, j); /* pservers/executors are done when the workers are */
     }
     if (!all_exited) return false;
     if (j->stopping)
-        transition(t, j, PF_ST_TERMINATED, "job is terminated");
+        mgr_transition(t, j, PF_ST_TERMINATED, "job is terminated");
     else if (j->finishing)
-        transition(t, j, j->outcome, j->message);
+        mgr_transition(t, j, j->outcome, j->message);
     else
-        transition(t, j, PF_ST_SUCCEEDED, "job is succeeded");
+        mgr_transition(t, j, PF_ST_SUCCEEDED, "job is succeeded");
     return true;
 }
 
@@ -404,7 +270,7 @@ static void start_job(pf_app *app, tx *t, job_ent *j)
         }
         return;
     }
-    transition(t, j, PF_ST_PENDING, "job is starting");
+    mgr_transition(t, j, PF_ST_PENDING, "job is starting");
     for (int i = 0; i < n && i < j->ntasks; i++) {
         task_ent *te = &j->tasks[i];
         pf_task_spec spec = {.job_id = j->row.id, .name = te->name, .role = te->role,
@@ -420,10 +286,10 @@ static void start_job(pf_app *app, tx *t, job_ent *j)
             te->started = true;
             if (te->st.exited) te->started = true; /* setup failure: its exit event follows */
         }
-        task_row(t, j, te);
+        mgr_task_row(t, j, te);
     }
     pf_job_plans_free(plans, n);
-    transition(t, j, PF_ST_RUNNING, "job is running");
+    mgr_transition(t, j, PF_ST_RUNNING, "job is running");
 }
 
 /* ---- the manager thread ---- */
@@ -451,52 +317,68 @@ static void handle_event(pf_app *app, tx *t, event *ev)
     task_ent *te = NULL;
     switch (ev->kind) {
     case EV_CREATED:
-        if (find_job(m, ev->row.id)) break;
+        if (mgr_find_job(m, ev->row.id)) break;
         j = add_job(m, &ev->row);
+        if (strcmp(j->row.type, "workflow") == 0) {
+            pf_error e;
+            if (wf_job_init(j, &e) != 0) {
+                char msg[PF_ERR_MSG_MAX + 64];
+                snprintf(msg, sizeof msg, "submit job failed, err: %s", e.message);
+                mgr_transition(t, j, PF_ST_FAILED, msg);
+                mgr_drop_job(m, j);
+            } else if (wf_job_advance(app, t, j)) {
+                mgr_drop_job(m, j);
+            }
+            break;
+        }
         if (j->ntasks == 0) { /* nothing this runtime can run: say so, stay in init */
             tx_item *it = tx_add(t, j->row.id);
             snprintf(it->message, sizeof it->message, "%s",
-                     strcmp(j->row.type, "workflow") == 0
-                         ? "workflow jobs are accepted and validated, but this server cannot run "
-                           "them yet; the job waits in init"
-                         : "this job has no members to run on the local runtime (an "
-                           "extensionTemplate-only job needs a Kubernetes cluster); it waits "
-                           "in init");
-            drop_job(m, j);
+                     "this job has no members to run on the local runtime (an "
+                     "extensionTemplate-only job needs a Kubernetes cluster); it waits in init");
+            mgr_drop_job(m, j);
             break;
         }
         pf_sched_submit(app->sched, j->row.id, j->row.queue, j->row.priority, j->row.pk, &j->need);
         break;
     case EV_PRIORITY:
         pf_sched_set_priority(app->sched, ev->id, ev->priority);
-        j = find_job(m, ev->id);
+        j = mgr_find_job(m, ev->id);
         if (j) snprintf(j->row.priority, sizeof j->row.priority, "%s", ev->priority);
         break;
     case EV_STOP:
-        j = find_job(m, ev->id);
+        j = mgr_find_job(m, ev->id);
         if (!j) break;
+        if (j->wf) {
+            if (wf_job_stop(app, t, j)) mgr_drop_job(m, j);
+            break;
+        }
         j->stopping = true;
         if (pf_sched_cancel(app->sched, j->row.id) || !j->admitted) {
-            transition(t, j, PF_ST_TERMINATED, "job is terminated");
-            drop_job(m, j);
+            mgr_transition(t, j, PF_ST_TERMINATED, "job is terminated");
+            mgr_drop_job(m, j);
         } else {
-            stop_tasks(app, j);
+            mgr_stop_tasks(app, j);
             if (evaluate(app, t, j)) {
                 pf_sched_release(app->sched, j->row.id);
-                drop_job(m, j);
+                mgr_drop_job(m, j);
             }
         }
         break;
     case EV_EXIT:
-        j = job_of_task(m, ev->id, &te);
+        j = mgr_job_of_task(m, ev->id, &te);
         if (!j || te->exited) break;
         te->exited = true;
         te->started = true;
         te->st = ev->st;
-        task_row(t, j, te);
+        if (j->wf) {
+            if (wf_task_exited(app, t, j, te)) mgr_drop_job(m, j);
+            break;
+        }
+        mgr_task_row(t, j, te);
         if (evaluate(app, t, j)) {
             pf_sched_release(app->sched, j->row.id);
-            drop_job(m, j);
+            mgr_drop_job(m, j);
         }
         break;
     }
@@ -509,9 +391,14 @@ static void schedule(pf_app *app, tx *t)
     int n;
     pf_sched_pick(app->sched, queue_info, app, &res, &n);
     for (int i = 0; i < n; i++) {
-        job_ent *j = find_job(m, res[i].id);
+        job_ent *j = mgr_find_job(m, res[i].id);
         if (!j) {
-            if (res[i].admitted) pf_sched_release(app->sched, res[i].id);
+            task_ent *te = NULL;
+            j = mgr_job_of_task(m, res[i].id, &te); /* a workflow node */
+            if (j && j->wf && res[i].admitted && te->queued)
+                wf_task_admitted(app, t, j, te);
+            else if (res[i].admitted && !(j && j->wf))
+                pf_sched_release(app->sched, res[i].id);
             continue;
         }
         if (res[i].admitted) {
@@ -521,11 +408,11 @@ static void schedule(pf_app *app, tx *t)
             for (int k = 0; k < j->ntasks; k++) early_exit |= j->tasks[k].exited;
             if (early_exit && evaluate(app, t, j)) { /* a task could not even start */
                 pf_sched_release(app->sched, j->row.id);
-                drop_job(m, j);
+                mgr_drop_job(m, j);
             }
         } else if (strcmp(j->wait_msg, res[i].message) != 0) {
             snprintf(j->wait_msg, sizeof j->wait_msg, "%s", res[i].message);
-            transition(t, j, PF_ST_PENDING, res[i].message);
+            mgr_transition(t, j, PF_ST_PENDING, res[i].message);
         }
     }
     free(res);
@@ -539,12 +426,37 @@ static void reconcile(pf_app *app, tx *t)
         tx_item *it = &t->v[i];
         if (strcmp(it->status, PF_ST_RUNNING) != 0) continue;
         if (strcmp(it->result, PF_ST_RUNNING) == 0) continue;
-        job_ent *j = find_job(m, it->id);
-        if (j && !j->stopping) {
+        job_ent *j = mgr_find_job(m, it->id);
+        if (j && !j->stopping && !j->wf) {
             j->stopping = true; /* stopped (or deleted) while starting: take it down */
-            stop_tasks(app, j);
+            mgr_stop_tasks(app, j);
         }
     }
+}
+
+/* The earliest workflow deadline (activeDeadlineSeconds), INT64_MAX when none. */
+static int64_t next_deadline(struct pf_jobsvc *m)
+{
+    int64_t next = INT64_MAX;
+    for (int b = 0; b < NBUCKETS; b++)
+        for (job_ent *j = m->jobs[b]; j; j = j->next)
+            if (j->wf) {
+                int64_t d = wf_next_deadline(j);
+                if (d < next) next = d;
+            }
+    return next;
+}
+
+/* Steps every workflow whose deadline has passed. */
+static void run_deadlines(pf_app *app, tx *t, int64_t now)
+{
+    struct pf_jobsvc *m = app->jobs;
+    for (int b = 0; b < NBUCKETS; b++)
+        for (job_ent *j = m->jobs[b], *next; j; j = next) {
+            next = j->next;
+            if (j->wf && wf_next_deadline(j) <= now && wf_job_advance(app, t, j))
+                mgr_drop_job(m, j);
+        }
 }
 
 static void *manager_main(void *arg)
@@ -552,8 +464,17 @@ static void *manager_main(void *arg)
     pf_app *app = arg;
     struct pf_jobsvc *m = app->jobs;
     for (;;) {
+        int64_t deadline = next_deadline(m);
         pthread_mutex_lock(&m->mu);
-        while (!m->head && !m->woken && !m->stopping) pthread_cond_wait(&m->cv, &m->mu);
+        while (!m->head && !m->woken && !m->stopping && pf_now_ms() < deadline) {
+            if (deadline == INT64_MAX) {
+                pthread_cond_wait(&m->cv, &m->mu);
+            } else {
+                struct timespec ts = {.tv_sec = deadline / 1000,
+                                      .tv_nsec = (long)(deadline % 1000) * 1000000};
+                pthread_cond_timedwait(&m->cv, &m->mu, &ts);
+            }
+        }
         if (m->stopping) {
             pthread_mutex_unlock(&m->mu);
             break;
@@ -564,6 +485,7 @@ static void *manager_main(void *arg)
         pthread_mutex_unlock(&m->mu);
 
         tx t = {0};
+        if (deadline != INT64_MAX) run_deadlines(app, &t, pf_now_ms());
         while (evs) {
             event *next = evs->next;
             handle_event(app, &t, evs);
@@ -615,6 +537,16 @@ static void recover(pf_app *app)
     int adopted = 0, queued = 0;
     for (int i = 0; i < n; i++) {
         job_ent *j = add_job(m, &rows[i]);
+        if (strcmp(j->row.type, "workflow") == 0) {
+            if (wf_job_init(j, &e) != 0) {
+                pf_logerr("recovery: workflow %s: %s", j->row.id, e.message);
+                mgr_drop_job(m, j);
+            } else if (wf_job_recover(app, &t, j)) {
+                mgr_drop_job(m, j);
+            }
+            adopted++;
+            continue;
+        }
         bool claimed = false;
         for (int k = 0; k < j->ntasks; k++) {
             task_ent *te = &j->tasks[k];
@@ -648,13 +580,13 @@ static void recover(pf_app *app)
                 pf_job_plans_free(plans, np);
             }
             if (strcmp(j->row.status, PF_ST_RUNNING) != 0 && !terminating)
-                transition(&t, j, PF_ST_RUNNING, "job is running");
-            if (terminating) stop_tasks(app, j);
+                mgr_transition(&t, j, PF_ST_RUNNING, "job is running");
+            if (terminating) mgr_stop_tasks(app, j);
         } else if (terminating) {
-            transition(&t, j, PF_ST_TERMINATED, "job is terminated");
-            drop_job(m, j);
+            mgr_transition(&t, j, PF_ST_TERMINATED, "job is terminated");
+            mgr_drop_job(m, j);
         } else if (j->ntasks == 0) {
-            drop_job(m, j); /* waits in init (see EV_CREATED) */
+            mgr_drop_job(m, j); /* waits in init (see EV_CREATED) */
         } else {
             queued++;
             pf_sched_submit(app->sched, j->row.id, j->row.queue, j->row.priority, j->row.pk,
@@ -716,7 +648,7 @@ void pf_jobs_stop(pf_app *app)
         ev = next;
     }
     for (int b = 0; b < NBUCKETS; b++)
-        while (m->jobs[b]) drop_job(m, m->jobs[b]);
+        while (m->jobs[b]) mgr_drop_job(m, m->jobs[b]);
     pf_sched_free(app->sched);
     app->sched = NULL;
     pthread_mutex_destroy(&m->mu);

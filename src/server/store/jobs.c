@@ -15,13 +15,14 @@
 
 #define JOB_COLS                                                                                  \
     "pk, id, user_name, queue_name, queue_id, type, framework, status, priority, name, message, " \
-    "config, created_at, updated_at, activated_at, finished_at"
+    "config, created_at, updated_at, activated_at, finished_at, runtime"
 
 void pf_job_row_clear(pf_job_row *r)
 {
     free(r->name);
     free(r->message);
     json_decref(r->config);
+    json_decref(r->runtime);
     memset(r, 0, sizeof *r);
 }
 
@@ -50,6 +51,8 @@ static void read_row(sqlite3_stmt *st, pf_job_row *r)
     r->updated_at = sqlite3_column_int64(st, 13);
     r->activated_at = sqlite3_column_int64(st, 14);
     r->finished_at = sqlite3_column_int64(st, 15);
+    const char *rt = pf_col_text(st, 16);
+    r->runtime = *rt ? json_loads(rt, 0, NULL) : NULL;
 }
 
 static int write_labels(sqlite3 *db, int64_t pk, const json_t *labels, pf_error *e)
@@ -293,6 +296,21 @@ int pf_job_update_spec(sqlite3 *db, int64_t pk, const char *priority, json_t *co
     rc = write_labels(db, pk, json_is_object(labels) ? labels : empty, e);
     json_decref(empty);
     return rc;
+}
+
+int pf_job_set_runtime(sqlite3 *db, const char *id, const json_t *runtime, pf_error *e)
+{
+    sqlite3_stmt *st =
+        pf_stmt(db, "UPDATE job SET runtime = ?2 WHERE id = ?1 AND deleted_at = 0");
+    if (!st) return pf_store_fail(db, e, "set runtime");
+    pf_bind_text(st, 1, id);
+    if (runtime)
+        sqlite3_bind_text(st, 2, pf_json_dump(runtime), -1, free);
+    else
+        pf_bind_text(st, 2, "");
+    int rc = sqlite3_step(st);
+    pf_stmt_done(st);
+    return rc == SQLITE_DONE ? 0 : pf_store_fail(db, e, "set runtime");
 }
 
 int pf_job_set_message(sqlite3 *db, const char *id, const char *message, pf_error *e)

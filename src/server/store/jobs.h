@@ -24,6 +24,7 @@ typedef struct pf_job_row {
     char *name;    /* owned */
     char *message; /* owned */
     json_t *config; /* owned: the stored spec (normalised create request + server fields) */
+    json_t *runtime; /* owned, may be NULL: runtime state (a workflow's engine state) */
     int64_t created_at, updated_at, activated_at, finished_at;
 } pf_job_row;
 
@@ -61,6 +62,8 @@ int pf_job_transition(sqlite3 *db, const char *id, const char *status, const cha
 /* Replaces priority and/or config (labels/annotations merged by the caller) and labels. */
 int pf_job_update_spec(sqlite3 *db, int64_t pk, const char *priority, json_t *config,
                        pf_error *e);
+/* Replaces the runtime state (NULL clears it). */
+int pf_job_set_runtime(sqlite3 *db, const char *id, const json_t *runtime, pf_error *e);
 /* Sets just the message (e.g. why a job waits) without touching the status. */
 int pf_job_set_message(sqlite3 *db, const char *id, const char *message, pf_error *e);
 /* Soft delete (api.md §3.9). */
