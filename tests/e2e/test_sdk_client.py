@@ -253,3 +253,35 @@ def test_public_names_have_docstrings_and_type_hints():
                         if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)):
                     problems.append("hints %s.%s.%s" % (info.name, name, mname))
     assert problems == []
+
+
+def test_sources_parse_as_python_3_8():
+    import ast
+
+    for base, _, files in os.walk(SDK_DIR):
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(base, name)
+                with open(path, encoding="utf-8") as f:
+                    ast.parse(f.read(), path, feature_version=(3, 8))
+
+
+def _python38():
+    import glob
+    found = sorted(glob.glob("/usr/bin/python3.8") + glob.glob("/usr/local/bin/python3.8") +
+                   glob.glob(os.path.expanduser("~/.pyenv/versions/3.8*/bin/python3.8")))
+    return found[0] if found else None
+
+
+@pytest.mark.skipif(_python38() is None, reason="no Python 3.8 interpreter on this machine")
+def test_runs_on_python_3_8(server):
+    script = ("import sys; sys.path.insert(0, %r); import paddleflow; "
+              "from paddleflow.job import JobRequest; "
+              "c = paddleflow.Client('127.0.0.1', 'root', 'paddleflow', port=%d); c.login(); "
+              "ok, j = c.create_job('single', JobRequest(queue='default-queue', image='b', "
+              "command='echo a; sleep 0.2; echo b')); "
+              "print(repr(''.join(c.follow_log(j))), c.wait_job(j, timeout=60).status, "
+              "len(c.list_job()[1]))" % (SDK_DIR, server.port))
+    r = subprocess.run([_python38(), "-c", script], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split()[:2] == ["'a\\nb\\n'", "succeeded"], r.stdout
