@@ -59,15 +59,20 @@ static bool read_link(int pid, proc_link *out)
     return true;
 }
 
-/* Signals every live descendant of the shim; returns how many. */
-static int signal_descendants(int root, int sig)
+static int by_ppid(const void *a, const void *b)
+{
+    const proc_link *x = a, *y = b;
+    return (x->ppid > y->ppid) - (x->ppid < y->ppid);
+}
+
+/* Every process on the machine as (pid, ppid, state), sorted by ppid. */
+static proc_link *list_processes(size_t *count)
 {
     DIR *d = opendir("/proc");
-    if (!d) return 0;
     proc_link *all = NULL;
     size_t n = 0, cap = 0;
     struct dirent *de;
-    while ((de = readdir(d))) {
+    while (d && (de = readdir(d))) {
         int pid = atoi(de->d_name);
         proc_link l;
         if (pid <= 0 || !read_link(pid, &l)) continue;
@@ -78,24 +83,45 @@ static int signal_descendants(int root, int sig)
         }
         all[n++] = l;
     }
-    closedir(d);
-    /* mark descendants: ppid == root or ppid marked, until a pass adds nothing */
-    bool *mark = calloc(n ? n : 1, sizeof *mark);
-    if (!mark) abort();
-    for (bool grew = true; grew;) {
-        grew = false;
-        for (size_t i = 0; i < n; i++) {
-            if (mark[i]) continue;
-            bool child = all[i].ppid == root;
-            for (size_t j = 0; !child && j < n; j++)
-                child = mark[j] && all[j].pid == all[i].ppid;
-            if (child) mark[i] = grew = true;
+    if (d) closedir(d);
+    if (n) qsort(all, n, sizeof *all, by_ppid);
+    *count = n;
+    return all;
+}
+
+/* Index of the first process whose parent is ppid (n when none). */
+static size_t first_child(const proc_link *all, size_t n, int ppid)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (all[mid].ppid < ppid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Signals every live descendant of root (breadth first over the ppid links); returns how
+ * many. O(n log n) in the number of processes on the machine. */
+static int signal_descendants(int root, int sig)
+{
+    size_t n;
+    proc_link *all = list_processes(&n);
+    int *queue = malloc((n + 1) * sizeof *queue);
+    if (!queue) abort();
+    size_t head = 0, tail = 0;
+    int live = 0;
+    queue[tail++] = root;
+    while (head < tail) {
+        int parent = queue[head++];
+        for (size_t i = first_child(all, n, parent); i < n && all[i].ppid == parent; i++) {
+            if (tail <= n) queue[tail++] = all[i].pid; /* a pid has one parent: no repeats */
+            if (all[i].state != 'Z' && kill(all[i].pid, sig) == 0) live++;
         }
     }
-    int live = 0;
-    for (size_t i = 0; i < n; i++)
-        if (mark[i] && all[i].state != 'Z' && kill(all[i].pid, sig) == 0) live++;
-    free(mark);
+    free(queue);
     free(all);
     return live;
 }

@@ -50,13 +50,12 @@ static int adopt_dir(pf_local *rt, const char *name, const char *dir, pf_task_st
     if (pf_taskfs_read_proc(dir, PF_TASK_CLAIM, &shim, e) < 0)
         return errno == ENOENT ? pf_fail(e, "RecordNotFound", "task %s was never started", name)
                                : -1;
-    if (!pf_taskfs_exists(dir, PF_TASK_EXIT)) {
-        int w = local_watch_add(rt, name, &shim, e);
-        if (w < 0) return -1;
-        if (w == 1) {
-            local_read_status(dir, out);
-            return 0;
-        }
+    /* a live (or already watched) shim: its watch reports the exit, exactly once */
+    int w = local_watch_add(rt, name, &shim, e);
+    if (w < 0) return -1;
+    if (w == 1) {
+        local_read_status(dir, out);
+        return 0;
     }
     local_finalize(name, dir, out);
     local_post_report(rt, name, out);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #define MAX_FILE (1 << 20)
+#define PSEUDO_FILE_MAX 65536
 
 int pf_path_join(char *out, size_t outlen, const char *dir, const char *name, pf_error *e)
 {
@@ -96,15 +97,19 @@ int pf_taskfs_read(const char *dir, const char *name, char **out, pf_error *e)
         errno = err;
         return -1;
     }
-    char *buf = malloc(MAX_FILE + 1);
+    /* records are replaced by rename, so st_size is exact; kernel files (cgroupfs) say 0 */
+    struct stat sb;
+    size_t cap = fstat(fd, &sb) < 0 || sb.st_size <= 0 ? PSEUDO_FILE_MAX
+                 : sb.st_size < MAX_FILE               ? (size_t)sb.st_size
+                                                       : MAX_FILE;
+    char *buf = malloc(cap + 1);
     if (!buf) abort();
     size_t len = 0;
-    for (;;) {
-        ssize_t n = read(fd, buf + len, MAX_FILE - len);
+    while (len < cap) {
+        ssize_t n = read(fd, buf + len, cap - len);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         len += (size_t)n;
-        if (len == MAX_FILE) break;
     }
     close(fd);
     buf[len] = '\0';
