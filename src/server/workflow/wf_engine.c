@@ -831,6 +831,10 @@ static void exec_node(ctx *c, size_t idx, const char *stop)
         exec_pod(c, idx, stop);
         return;
     }
+    if (c->depth >= 4 * WF_MAX_DEPTH) { /* only a corrupted restored state gets here */
+        set_phase(c, idx, WF_P_ERROR, "node graph nested too deeply");
+        return;
+    }
     const wf_template *t = wf_find_template(c->wf, NODE(c, idx)->tmpl);
     bool ok = t && (type == WF_N_RETRY || (type == WF_N_STEPS && t->kind == WF_K_STEPS) ||
                     (type == WF_N_DAG && t->kind == WF_K_DAG));
