@@ -1,0 +1,133 @@
+"""Paddle parameter-server mode, for real: pservers hold the shards of a linear model's weights,
+trainers pull the weights, compute gradients on their own data and push them back (asynchronous
+SGD, as Paddle's PS mode does by default), until the model fits.
+
+Run by every replica of a `framework: paddle` job with `pserver` and `worker` members:
+    /usr/bin/python3 ps.py
+It reads only what paddle-operator / PaddleCloudRoleMaker read (TRAINING_ROLE,
+PADDLE_PSERVERS_IP_PORT_LIST, PADDLE_TRAINER_ENDPOINTS, PADDLE_TRAINERS_NUM, PADDLE_TRAINER_ID,
+POD_IP + PADDLE_PORT) and checks they agree with each other and with PF_TASK_*.
+"""
+import random
+import sys
+import threading
+
+from pfdist import (check, check_task_env, connect, endpoint_list, env, env_int, listen, recv,
+                    report, send, wait_for_gate)
+
+DIM = 8  # weights w[0..DIM); pserver k holds the indices i with i % len(pservers) == k
+W_TRUE = [0.5 * (i + 1) * (-1) ** i for i in range(DIM)]
+STEPS, LR, ROWS = 40, 0.5, 64
+
+
+def common_checks():
+    role, index, me = check_task_env()
+    training_role = env("TRAINING_ROLE")
+    check(training_role == env("PADDLE_TRAINING_ROLE"), "TRAINING_ROLE != PADDLE_TRAINING_ROLE")
+    check(env("PF_JOB_MODE") == "PS", "PF_JOB_MODE is not PS")
+    current = env("PADDLE_CURRENT_ENDPOINT")
+    check(current == "%s:%s" % (env("POD_IP"), env("PADDLE_PORT")) == me,
+          "PADDLE_CURRENT_ENDPOINT, POD_IP:PADDLE_PORT and PF_TASK_ENDPOINT differ")
+    pservers = endpoint_list("PADDLE_PSERVERS_IP_PORT_LIST")
+    trainers = endpoint_list("PADDLE_TRAINER_ENDPOINTS")
+    check(pservers and pservers == endpoint_list("PADDLE_PSERVER_ENDPOINTS"), "pserver list")
+    check(len(trainers) == env_int("PADDLE_TRAINERS_NUM"), "PADDLE_TRAINERS_NUM")
+    check(not set(pservers) & set(trainers), "a pserver and a trainer share an endpoint")
+    rank = env_int("PADDLE_TRAINER_ID")
+    if training_role == "PSERVER":
+        check(role in ("pserver", "master"), "TRAINING_ROLE=PSERVER for role %s" % role)
+        check(pservers[rank] == current and env_int("PADDLE_PSERVER_ID") == rank,
+              "PADDLE_PSERVER_ID/PADDLE_TRAINER_ID do not point at this pserver")
+    else:
+        check(training_role == "TRAINER" and role == "worker", "TRAINING_ROLE=%s" % training_role)
+        check(trainers[rank] == current and rank == index, "PADDLE_TRAINER_ID")
+    return training_role, rank, current, pservers, trainers
+
+
+def pserver(rank, current, pservers, trainers):
+    shard = {i: 0.0 for i in range(DIM) if i % len(pservers) == rank}
+    lock, finished, updates = threading.Lock(), set(), [0]
+    all_done = threading.Event()
+    server = listen(current)
+
+    def serve(conn):
+        with conn:
+            while True:
+                try:
+                    msg = recv(conn)
+                except ConnectionError:
+                    return
+                with lock:
+                    if msg["op"] == "pull":
+                        send(conn, {"w": {str(i): v for i, v in shard.items()}})
+                    elif msg["op"] == "push":
+                        for i, g in msg["grad"].items():
+                            shard[int(i)] -= LR * g
+                        updates[0] += 1
+                        send(conn, {"ok": True})
+                    elif msg["op"] == "done":
+                        finished.add(msg["trainer"])
+                        send(conn, {"ok": True})
+                        if len(finished) == len(trainers):
+                            all_done.set()
+
+    def accept_loop():
+        while True:
+            conn, _ = server.accept()
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept_loop, daemon=True).start()
+    print("pserver %d serving %s on %s" % (rank, sorted(shard), current), flush=True)
+    check(all_done.wait(timeout=300), "trainers did not finish in time")
+    with lock:
+        report(role="pserver", rank=rank, endpoint=current, pservers=pservers, trainers=trainers,
+               shard=sorted(shard), updates=updates[0], finished=sorted(finished))
+
+
+def trainer(rank, current, pservers, trainers):
+    wait_for_gate()
+    rnd = random.Random(rank)
+    xs = [[rnd.uniform(-1, 1) for _ in range(DIM)] for _ in range(ROWS)]
+    ys = [sum(a * b for a, b in zip(x, W_TRUE)) for x in xs]
+    conns = [connect(ep) for ep in pservers]
+
+    def pull():
+        w = [0.0] * DIM
+        for c in conns:
+            send(c, {"op": "pull"})
+            for i, v in recv(c)["w"].items():
+                w[int(i)] = v
+        return w
+
+    def loss(w):
+        return sum((sum(a * b for a, b in zip(x, w)) - y) ** 2 for x, y in zip(xs, ys)) / ROWS
+
+    loss0 = loss(pull())
+    for _ in range(STEPS):
+        w = pull()
+        err = [sum(a * b for a, b in zip(x, w)) - y for x, y in zip(xs, ys)]
+        grad = [sum(e * x[i] for e, x in zip(err, xs)) / ROWS for i in range(DIM)]
+        for k, c in enumerate(conns):
+            send(c, {"op": "push", "grad": {str(i): grad[i] for i in range(DIM)
+                                            if i % len(pservers) == k}})
+            recv(c)
+    final = loss(pull())
+    print("trainer %d: loss %.6f -> %.6f" % (rank, loss0, final), flush=True)
+    untrained = loss([0.0] * DIM)  # the loss of the model before anyone trained it
+    check(final < untrained * 1e-3, "the model did not fit: loss %.6f -> %.6f" % (loss0, final))
+    for c in conns:
+        send(c, {"op": "done", "trainer": rank})
+        recv(c)
+        c.close()
+    report(role="trainer", rank=rank, endpoint=current, pservers=pservers, trainers=trainers,
+           loss0=loss0, loss=final)
+
+
+def main():
+    training_role, rank, current, pservers, trainers = common_checks()
+    (pserver if training_role == "PSERVER" else trainer)(rank, current, pservers, trainers)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
