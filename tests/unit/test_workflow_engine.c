@@ -960,7 +960,8 @@ static void test_examples(void **state)
                 "generate=[1, 2, 3];greet(0:alice)=hello alice;greet(1:bob)=hello bob;"
                 "os(0:name:debian,version:12)=debian 12;os(1:name:ubuntu,version:24.04)=ubuntu "
                 "24.04;square(0:1)=1;square(1:2)=4;square(2:3)=9;report=squares: [1,4,9];");
-    run_example("parameters.json", "Succeeded", "compute(0)=6;big=hello PaddleFlow, total 6;");
+    run_example("parameters.json", "Succeeded",
+                "compute(0)=6;big=hello PaddleFlow, total 6 (in wf);");
     run_example("exit-handler.json", "Failed",
                 "flaky=about to fail;independent=ok;on-failure=ok;"
                 "wf.onExit=workflow wf finished: Failed;");
