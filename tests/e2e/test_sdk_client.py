@@ -103,6 +103,7 @@ def test_timeout_on_a_stopped_server(make_server):
     s = make_server()
     c = new_client(s, timeout=1.0)
     s.proc.send_signal(signal.SIGSTOP)
+    wait_stopped(s.proc.pid)
     try:
         t0 = time.time()
         e = raises_code("Timeout", c.get_version)
@@ -112,6 +113,20 @@ def test_timeout_on_a_stopped_server(make_server):
         s.proc.send_signal(signal.SIGCONT)
     # the timed-out connection was dropped; the next call works on a fresh one
     assert c.get_version()[0]
+
+
+def wait_stopped(pid):
+    """kill() returns before every thread has stopped: wait until all of them are in state T."""
+    def states():
+        out = []
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                out.append(f.read().rsplit(")", 1)[1].split()[0])
+        return out
+    deadline = time.time() + 10
+    while any(st not in ("T", "t") for st in states()):
+        assert time.time() < deadline, states()
+        time.sleep(0.01)
 
 
 def test_timeout_is_configurable(server):
