@@ -147,6 +147,14 @@ def test_reconnects_after_server_restart(make_server):
     # the old keep-alive socket is dead; the client notices and opens a new one
     assert c.get_version()[0]
     assert c._http.local_address() != before
+    # a POST on a connection the server dropped is sent once, on a fresh connection
+    s.kill9()
+    s.restart()
+    ok, job_id = c.create_job("single", paddleflow.JobRequest(
+        queue="default-queue", image="busybox", command="true", labels={"once": "yes"}))
+    assert ok
+    ok, jobs, _ = c.list_job(labels={"once": "yes"})
+    assert [j.job_id for j in jobs] == [job_id]
 
 
 def test_relogin_on_invalid_token(client):
