@@ -4,7 +4,9 @@
  *
  * A setup failure in the child is sent back over a close-on-exec pipe: EOF means exec
  * succeeded, bytes mean "this step failed", so the shim can record a precise message
- * instead of a bare exit code 127. */
+ * instead of a bare exit code 127. The shim reads it only after answering the server:
+ * joining a v1 cgroup can take milliseconds (the kernel waits for an RCU grace period), and
+ * the server need not wait for that. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -95,15 +97,22 @@ int shim_spawn_task(shim *s)
     /* the parent sets the group too, so it exists before anyone signals it (the classic
      * job-control race); EACCES after exec is harmless */
     (void)setpgid(pid, pid);
+    s->errfd = errpipe[0];
+    return pid;
+}
+
+void shim_await_exec(shim *s)
+{
+    if (s->errfd < 0) return;
     char msg[sizeof s->setup_error];
     ssize_t n;
     do {
-        n = read(errpipe[0], msg, sizeof msg - 1);
+        n = read(s->errfd, msg, sizeof msg - 1);
     } while (n < 0 && errno == EINTR);
-    close(errpipe[0]);
+    close(s->errfd);
+    s->errfd = -1;
     if (n > 0) {
         msg[n] = '\0';
         snprintf(s->setup_error, sizeof s->setup_error, "%s", msg);
     }
-    return pid;
 }

@@ -194,6 +194,7 @@ static int run(shim *s)
     pf_error e;
     if (pf_taskfs_write_proc(s->dir, PF_TASK_PID, &rec, &e) < 0) pf_logerr("%s", e.message);
     ready("ok");
+    shim_await_exec(s);
     shim_supervise(s);
     shim_kill_remains(s);
     s->st.oom_killed = pf_cg_task_oom(&s->cg);
@@ -210,6 +211,7 @@ int main(int argc, char **argv)
         return 2;
     }
     static shim s; /* large (paths); static keeps it off the stack */
+    s.errfd = -1;
     detach();
     block_signals();
     setup_fds(argv[1]);

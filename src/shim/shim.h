@@ -37,13 +37,15 @@ typedef struct shim {
     int sfd, tfd;         /* signalfd, grace timerfd */
     int64_t kill_at_ns;   /* monotonic deadline of the pending SIGKILL, 0 = none */
     bool killed_by_timer; /* the grace period ran out */
+    int errfd;            /* the child's setup-error pipe until exec, -1 after */
     char setup_error[200];
 } shim;
 
-/* child.c: forks the task. Returns the pid, or -1 (the reason in s->setup_error). Blocks
- * until the child has exec'd or failed; a setup failure lands in s->setup_error too (the
- * child then exits 127 and is reaped by the loop as usual). */
+/* child.c: forks the task. Returns the pid, or -1 (the reason in s->setup_error). */
 int shim_spawn_task(shim *s);
+/* Blocks until the child has exec'd or failed; a setup failure lands in s->setup_error (the
+ * child then exits 127 and is reaped by the loop as usual). */
+void shim_await_exec(shim *s);
 
 /* supervise.c */
 int shim_signals_open(shim *s);      /* signalfd + timerfd; the signals are already blocked */

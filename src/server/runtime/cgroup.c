@@ -296,7 +296,11 @@ void pf_cg_task_create(pf_cg_task *t, const pf_cg_env *env, int64_t cpu_milli, i
 {
     char done[128] = "", missed[128] = "", q[32], part[64];
     bool have_mem = make_task_dir(t->memory);
-    bool have_cpu = t->mode == PF_CG_V1 ? make_task_dir(t->cpu) : have_mem;
+    /* v1: the cpu cgroup only when it limits or is the only tracker; every cgroup joined
+     * costs the task an RCU grace period at start */
+    bool have_cpu = t->mode != PF_CG_V1            ? have_mem
+                    : (cpu_milli > 0 || !have_mem) ? make_task_dir(t->cpu)
+                                                   : (t->cpu[0] = '\0', false);
     if (cpu_milli > 0) {
         pf_cg_format_cpu(cpu_milli, q, sizeof q);
         snprintf(part, sizeof part, "cpu %s", q);

@@ -6,8 +6,9 @@
  * later server, can pick up the story from the files alone. docs/local-runtime.md describes
  * the protocol; this header is the single place that names the files.
  *
- * Who writes what (every write is atomic: tmp file + fsync + rename + fsync dir, except the
- * claim, which is linked into place so it is created exclusively WITH its content):
+ * Who writes what (every write is atomic: tmp file + rename; claim and exit.json are also
+ * durable: fsync of the file and of the directory. The claim is linked into place so it
+ * is created exclusively WITH its content):
  *   spec.json  server, before spawning the shim            what to run (JSON)
  *   claim      shim, exclusively, once                       "<shim pid> <starttime> <ms>\n"
  *   enforced   shim, before the task starts                  one line: what cgroups enforce

@@ -152,7 +152,9 @@ int pf_taskfs_write_proc(const char *dir, const char *name, const pf_proc_rec *r
 {
     char line[96];
     int n = format_proc(line, sizeof line, rec);
-    return pf_taskfs_write(dir, name, line, (size_t)n, true, e);
+    /* atomic but not fsynced: a pid means nothing after a reboot, the only event that could
+     * lose it; the fsyncs would cost every start ~2 disk flushes */
+    return pf_taskfs_write(dir, name, line, (size_t)n, false, e);
 }
 
 int pf_taskfs_read_proc(const char *dir, const char *name, pf_proc_rec *rec, pf_error *e)

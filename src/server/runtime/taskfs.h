@@ -32,6 +32,7 @@ bool pf_taskfs_exists(const char *dir, const char *name);
 /* Creates dir/claim exclusively, already holding rec. Returns 1 when this call claimed the
  * task, 0 when it was already claimed, -1 on error. Durable. */
 int pf_taskfs_claim(const char *dir, const pf_proc_rec *rec, pf_error *e);
+/* Atomic, not durable (a pid is meaningless after a reboot). */
 int pf_taskfs_write_proc(const char *dir, const char *name, const pf_proc_rec *rec, pf_error *e);
 /* Returns 0 and fills rec, or -1 (errno ENOENT when missing). */
 int pf_taskfs_read_proc(const char *dir, const char *name, pf_proc_rec *rec, pf_error *e);
