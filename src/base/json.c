@@ -22,9 +22,9 @@ json_t *pf_json_parse_object(const char *body, size_t len, pf_error *e)
         return json_object();
     }
     if (!json_is_object(v)) {
+        const char *what = json_is_array(v) ? "array" : "value";
         json_decref(v);
-        pf_fail(e, "MalformedJSON", "json: cannot unmarshal %s into a request object",
-                json_is_array(v) ? "array" : "value");
+        pf_fail(e, "MalformedJSON", "json: cannot unmarshal %s into a request object", what);
         return NULL;
     }
     return v;

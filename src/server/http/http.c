@@ -32,9 +32,27 @@ typedef struct req_ctx {
     int64_t start_ns;
 } req_ctx;
 
+typedef struct {
+    const char *key;
+    const char *value;
+} query_find;
+
+static enum MHD_Result find_query(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    query_find *q = cls;
+    if (strcmp(key, q->key) != 0) return MHD_YES;
+    q->value = value ? value : "";
+    return MHD_NO; /* first value wins */
+}
+
+/* Query keys are case-sensitive (api.md §1.4: maxKeys, not maxkeys), which libmicrohttpd's
+ * own lookup is not, so the arguments are scanned here. */
 const char *pf_req_query(const pf_req *r, const char *key)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+    query_find q = {key, NULL};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, find_query, &q);
+    return q.value;
 }
 
 const char *pf_req_query_or(const pf_req *r, const char *key, const char *def)

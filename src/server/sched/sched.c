@@ -202,7 +202,7 @@ void pf_sched_pick(pf_sched *s, pf_sched_queue_fn queue_fn, void *ctx, pf_sched_
                    int *n)
 {
     pthread_mutex_lock(&s->mu);
-    qsort(s->waiting.v, s->waiting.n, sizeof *s->waiting.v, by_order);
+    if (s->waiting.n) qsort(s->waiting.v, s->waiting.n, sizeof *s->waiting.v, by_order);
     *out = calloc(s->waiting.n + 1, sizeof **out);
     *n = 0;
     size_t keep = 0;

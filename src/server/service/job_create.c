@@ -95,8 +95,11 @@ static int member_resources(sqlite3 *db, json_t *m, pf_resources *total, pf_erro
         }
     }
     long long replicas = json_integer_value(json_object_get(m, "replicas"));
-    if (pf_resources_add(total, &req, replicas > 0 ? replicas : 0, e) != 0)
-        return FAIL("%s", e->message);
+    if (pf_resources_add(total, &req, replicas > 0 ? replicas : 0, e) != 0) {
+        char msg[PF_ERR_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", e->message);
+        return FAIL("%s", msg);
+    }
     return 0;
 }
 
@@ -143,8 +146,11 @@ static int resolve_fs(sqlite3 *db, const char *user, json_t *fs, const char *pre
         id = idbuf;
     }
     pf_fs f;
+    memset(&f, 0, sizeof f);
     int rc = pf_fs_get(db, id, &f, e);
     if (rc < 0) return -1;
+    json_decref(f.properties); /* only the columns below are needed */
+    f.properties = NULL;
     if (rc == 1 || (strcmp(f.user, user) != 0 && strcmp(user, "root") != 0))
         return FAIL("%sfind file system %s failed, err: record not found", prefix, name);
     const char *mp = json_string_value(json_object_get(fs, "mountPath"));
@@ -217,8 +223,8 @@ static void finish_member(json_t *m, const json_t *req, const pf_queue *q, const
     json_object_set_new(m, "clusterID", json_string(q->cluster_name));
     json_object_set_new(m, "queueID", json_string(q->id));
     json_object_set_new(m, "queueName", json_string(q->name));
-    json_object_set(m, "labels", pf_json_or_null(json_object_get(req, "labels")));
-    json_object_set(m, "annotations", pf_json_or_null(json_object_get(req, "annotations")));
+    json_object_set_new(m, "labels", pf_json_or_null(json_object_get(req, "labels")));
+    json_object_set_new(m, "annotations", pf_json_or_null(json_object_get(req, "annotations")));
     json_t *env = json_object_get(m, "env");
     if (!env) {
         env = json_object();
@@ -286,8 +292,8 @@ static json_t *build_config(const char *type, json_t *req, const pf_queue *q,
     json_t *m;
     json_array_foreach(members, i, m) finish_member(m, req, q, priority);
     json_t *single = strcmp(type, PF_JOB_SINGLE) == 0 ? json_array_get(members, 0) : NULL;
-    json_object_set(cfg, "labels", pf_json_or_null(json_object_get(req, "labels")));
-    json_object_set(cfg, "annotations", pf_json_or_null(json_object_get(req, "annotations")));
+    json_object_set_new(cfg, "labels", pf_json_or_null(json_object_get(req, "labels")));
+    json_object_set_new(cfg, "annotations", pf_json_or_null(json_object_get(req, "annotations")));
     json_t *empty_flavour = json_pack("{s:s, s:s, s:s}", "cpu", "", "mem", "", "name", "");
     json_t *fl = single ? json_object_get(single, "flavour") : NULL;
     json_object_set(cfg, "flavour", fl ? fl : empty_flavour);
@@ -296,7 +302,7 @@ static json_t *build_config(const char *type, json_t *req, const pf_queue *q,
     json_decref(empty_flavour);
     json_t *fs = single ? json_object_get(single, "fs") : NULL;
     json_object_set_new(cfg, "fs", fs ? json_incref(fs) : json_pack("{s:s, s:s}", "name", "", "type", ""));
-    json_object_set(cfg, "extraFS", pf_json_or_null(single ? json_object_get(single, "extraFS") : NULL));
+    json_object_set_new(cfg, "extraFS", pf_json_or_null(single ? json_object_get(single, "extraFS") : NULL));
     json_object_set_new(cfg, "image", json_string(single ? json_string_value(json_object_get(single, "image")) ? json_string_value(json_object_get(single, "image")) : "" : ""));
     json_t *env = NULL;
     if (single) {
@@ -309,10 +315,10 @@ static json_t *build_config(const char *type, json_t *req, const pf_queue *q,
     json_object_set_new(cfg, "env", env ? env : json_null());
     const char *cmd = single ? json_string_value(json_object_get(single, "command")) : NULL;
     json_object_set_new(cfg, "command", json_string(cmd ? cmd : ""));
-    json_object_set(cfg, "args", pf_json_or_null(single ? json_object_get(single, "args") : NULL));
+    json_object_set_new(cfg, "args", pf_json_or_null(single ? json_object_get(single, "args") : NULL));
     json_t *port = single ? json_object_get(single, "port") : NULL;
     json_object_set_new(cfg, "port", json_integer(port ? json_integer_value(port) : 0));
-    json_object_set(cfg, "extensionTemplate", pf_json_or_null(json_object_get(req, "extensionTemplate")));
+    json_object_set_new(cfg, "extensionTemplate", pf_json_or_null(json_object_get(req, "extensionTemplate")));
     if (strcmp(type, PF_JOB_WORKFLOW) != 0) {
         json_object_set(cfg, "framework", json_object_get(req, "framework"));
         json_object_set(cfg, "members", members);

@@ -86,10 +86,7 @@ static char **node_env(const job_ent *j, const pf_wf_action *a, const char *task
 /* Script templates: the source goes to a file next to the task directories. */
 static int write_script(pf_app *app, const char *task, const char *src, char *path, size_t n)
 {
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s/scripts", app->cfg.data_dir);
-    mkdir(dir, 0700);
-    snprintf(path, n, "%s/%s", dir, task);
+    snprintf(path, n, "%s/scripts/%s", app->cfg.data_dir, task);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
     size_t len = strlen(src);
@@ -98,17 +95,43 @@ static int write_script(pf_app *app, const char *task, const char *src, char *pa
     return ok ? 0 : -1;
 }
 
+/* Where a node's stdout is kept for outputs.result (Argo's result is stdout only, while the
+ * task log holds stdout and stderr). */
+static void stdout_path(const pf_app *app, const char *task, char *out, size_t n)
+{
+    snprintf(out, n, "%s/scripts/%s.stdout", app->cfg.data_dir, task);
+}
+
+/* Runs cmd with its stdout teed through a FIFO into the stdout file, so the log still shows
+ * it live; the node's exit code is cmd's. POSIX sh only. */
+static char *wrap_stdout(const char *cmd, const char *out)
+{
+    char *s;
+    if (asprintf(&s,
+                 "f='%s'; p=\"$f.fifo\"; rm -f \"$p\"; mkfifo \"$p\" || exit 127; "
+                 "tee \"$f\" < \"$p\" & ( %s ) > \"$p\"; rc=$?; wait; rm -f \"$p\"; exit $rc",
+                 out, cmd) < 0)
+        abort();
+    return s;
+}
+
 static void queue_node(pf_app *app, job_ent *j, const pf_wf_action *a)
 {
     char role[16];
     node_role(a->node_id, role);
     if (find_node(j, a->node_id)) return; /* already known (re-emitted after a restart) */
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/scripts", app->cfg.data_dir);
+    mkdir(dir, 0700);
     task_ent *te = mgr_add_task(j, role, 0);
     snprintf(te->node_id, sizeof te->node_id, "%s", a->node_id);
     char script[4400] = "";
     if (a->script_source && write_script(app, te->name, a->script_source, script, sizeof script) != 0)
         pf_warn("workflow %s: cannot write the script of node %s", j->row.id, a->node_name);
-    te->command = pf_wf_action_command(a, script);
+    char *cmd = pf_wf_action_command(a, script), out[4400];
+    stdout_path(app, te->name, out, sizeof out);
+    te->command = wrap_stdout(cmd, out);
+    free(cmd);
     te->env = node_env(j, a, te->name);
     te->queued = true;
     pf_sched_submit(app->sched, te->name, j->row.queue, j->row.priority, j->row.pk, &j->node_need);
@@ -193,12 +216,14 @@ bool wf_job_advance(pf_app *app, tx *t, job_ent *j)
     return settle(t, j);
 }
 
-static char *read_result(const task_ent *te)
+static char *read_result(const pf_app *app, const task_ent *te)
 {
     pf_buf b = PF_BUF_INIT;
     pf_error e;
     int64_t next = 0;
-    if (pf_log_follow(te->st.log_path, 0, RESULT_MAX, &b, &next, &e) < 0) pf_buf_reset(&b);
+    char path[4400];
+    stdout_path(app, te->name, path, sizeof path);
+    if (pf_log_follow(path, 0, RESULT_MAX, &b, &next, &e) < 0) pf_buf_reset(&b);
     return pf_buf_steal(&b);
 }
 
@@ -206,7 +231,7 @@ bool wf_task_exited(pf_app *app, tx *t, job_ent *j, task_ent *te)
 {
     pf_sched_release(app->sched, te->name);
     mgr_task_row(t, j, te);
-    char *out = read_result(te);
+    char *out = read_result(app, te);
     int code = te->st.term_signal ? 128 + te->st.term_signal : te->st.exit_code;
     pf_error e;
     pf_wf_node_finished(j->wfst, te->node_id, code, out, pf_now_ms(), &e);
