@@ -76,10 +76,11 @@ pf_runtime *pf_local_runtime_new(const char *root_dir, const char *shim_path,
 int pf_local_shim_path(char *out, size_t outlen);
 
 /* Starts a task and fills *out (may be NULL). Returns once the supervisor has claimed the
- * task and the process exists (or its setup failure is recorded: then out->exited is
- * already true and on_exit follows). IDEMPOTENT: if the name was already claimed (e.g.
- * started before a server crash) it adopts the existing task instead — a task never runs
- * twice, and the spec of the second call is ignored. Errors: InvalidArguments (bad spec),
+ * task and forked its process (out->pid set). A failure of the task's own setup (missing
+ * workdir, …) arrives through on_exit as exit code 127 with a message; a spec the
+ * supervisor could not read, likewise with started = false. IDEMPOTENT: if the name was already
+ * claimed (e.g. started before a server crash) it adopts the existing task instead — a task never
+ * runs twice, and the spec of the second call is ignored. Errors: InvalidArguments (bad spec),
  * InternalError (the supervisor could not be started; nothing runs). */
 int pf_runtime_start(pf_runtime *rt, const pf_task_spec *spec, pf_task_status *out, pf_error *e);
 
