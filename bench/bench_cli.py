@@ -13,6 +13,7 @@ import argparse
 import http.client
 import json
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -84,20 +85,46 @@ def load_jobs(port, total, threads=4):
     return ids, time.time() - t0
 
 
+def summary(times):
+    times = sorted(times)
+    return {"median_ms": round(statistics.median(times), 2),
+            "p90_ms": round(times[max(int(len(times) * 0.9) - 1, 0)], 2),
+            "min_ms": round(times[0], 2), "max_ms": round(times[-1], 2)}
+
+
 def time_runs(cmd, runs, env=None):
+    """Wall time of each run, and the CPU time (user+sys) the CLI process itself used: on a
+    busy shared machine the wall time also counts waiting for a core, the CPU time does not."""
     env = dict(os.environ, **(env or {}))
     subprocess.run(cmd, capture_output=True, check=True, env=env)  # warm-up: cache, token
-    times = []
+    wall, cpu = [], []
     for _ in range(runs):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         p = subprocess.run(cmd, capture_output=True, env=env)
-        times.append((time.perf_counter() - t0) * 1000)
+        wall.append((time.perf_counter() - t0) * 1000)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append((r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000)
         if p.returncode != 0:
             sys.exit("%s failed: %s" % (" ".join(cmd), p.stderr.decode()))
-    times.sort()
-    return {"median_ms": round(statistics.median(times), 2),
-            "p90_ms": round(times[int(len(times) * 0.9) - 1], 2),
-            "min_ms": round(times[0], 2), "max_ms": round(times[-1], 2)}
+    res = summary(wall)
+    res["cli_cpu_median_ms"] = round(statistics.median(cpu), 2)
+    return res
+
+
+def time_server(port, path, runs):
+    """The server's own answer time for the same request (keep-alive, token already held)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    hdrs = {"x-pf-authorization": login(conn)}
+    times = []
+    for _ in range(runs + 1):
+        t0 = time.perf_counter()
+        conn.request("GET", PREFIX + path, headers=hdrs)
+        r = conn.getresponse()
+        r.read()
+        times.append((time.perf_counter() - t0) * 1000)
+    conn.close()
+    return summary(times[1:])
 
 
 def main():
@@ -167,8 +194,16 @@ def measure(a, d, port):
              ("job list -m 1000", pf + ["job", "list", "-m", "1000"], None)]
     for name, cmd, env in cases:
         r = res[name] = time_runs(cmd, a.runs, env)
-        print("%-26s median %7.2f ms  p90 %7.2f ms  min %7.2f ms  max %7.2f ms" % (
-            name, r["median_ms"], r["p90_ms"], r["min_ms"], r["max_ms"]), flush=True)
+        print("%-26s median %7.2f ms  p90 %7.2f ms  min %7.2f ms  max %7.2f ms  (CLI cpu %.2f ms)"
+              % (name, r["median_ms"], r["p90_ms"], r["min_ms"], r["max_ms"],
+                 r["cli_cpu_median_ms"]), flush=True)
+    for name, path in (("server: GET /job", "/job"), ("server: GET /job/{id}", "/job/" + show)):
+        r = res[name] = time_server(port, path, a.runs)
+        print("%-26s median %7.2f ms  p90 %7.2f ms" % (name, r["median_ms"], r["p90_ms"]),
+              flush=True)
+    with open("/proc/loadavg") as f:
+        res["loadavg"] = f.read().split()[:3]
+    print("load average during the run: %s" % " ".join(res["loadavg"]))
     return res
 
 
