@@ -26,6 +26,22 @@
  *   Session.  A client logs in lazily on its first call, reuses one HTTP keep-alive
  *             connection for all calls, and when the server answers AuthInvalidToken (an
  *             expired or rotated token) logs in again once and repeats the call.
+ *
+ * Example (build with `pkg-config --cflags --libs libpaddleflow`):
+ *
+ *     pf_client_options o = {.host = "127.0.0.1", .port = 8999,
+ *                            .user = "root", .password = "paddleflow"};
+ *     pf_api_error err;
+ *     pf_client *c = pf_client_new(&o, &err);
+ *     pf_job_page *page;
+ *     if (pf_job_list(c, NULL, &page, &err) == 0) {
+ *         for (size_t i = 0; i < page->n; i++)
+ *             printf("%s %s\n", page->items[i].id, page->items[i].status);
+ *         pf_job_page_free(page);
+ *     } else {
+ *         fprintf(stderr, "%s: %s (request %s)\n", err.code, err.message, err.request_id);
+ *     }
+ *     pf_client_free(c);
  */
 #ifndef PADDLEFLOW_PADDLEFLOW_H
 #define PADDLEFLOW_PADDLEFLOW_H
