@@ -54,6 +54,7 @@ void pf_buf_reset(pf_buf *b)
 char *pf_buf_steal(pf_buf *b)
 {
     reserve(b, 0);
+    b->data[b->len] = '\0';
     char *p = b->data;
     b->data = NULL;
     b->len = b->cap = 0;

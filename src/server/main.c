@@ -2,8 +2,7 @@
  * seeds a new database, starts the job service (scheduler + runtime) and the HTTP front,
  * then waits for SIGTERM/SIGINT and shuts down in reverse order. */
 #include <errno.h>
-#include <libgen.h>
-#include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include "base/log.h"
 #include "server/config.h"
 #include "server/http/http.h"
+#include "server/runtime/runtime.h"
 #include "server/service/auth.h"
 #include "server/service/seed.h"
 #include "server/service/jobs.h"
@@ -34,16 +34,6 @@ static int mkdirs(const char *path, mode_t mode)
     return mkdir(tmp, mode) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-static void default_shim_path(pf_config *cfg)
-{
-    if (cfg->shim_path[0]) return;
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) return;
-    self[n] = '\0';
-    snprintf(cfg->shim_path, sizeof cfg->shim_path, "%s/paddleflow-shim", dirname(self));
-}
-
 static void raise_fd_limit(void)
 {
     struct rlimit rl;
@@ -60,7 +50,7 @@ int main(int argc, char **argv)
     int rc = pf_config_load(&app.cfg, argc, argv, stdout, stderr);
     if (rc != 0) return rc > 0 ? 0 : 2;
     pf_log_set_level(pf_log_parse_level(app.cfg.log_level));
-    default_shim_path(&app.cfg);
+    if (!app.cfg.shim_path[0]) pf_local_shim_path(app.cfg.shim_path, sizeof app.cfg.shim_path);
     raise_fd_limit();
     signal(SIGPIPE, SIG_IGN);
     if (sodium_init() < 0) {

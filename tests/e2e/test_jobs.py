@@ -248,3 +248,32 @@ def test_capacity_wait_and_priority_order(make_server, tmp_path):
     for jid in (blocker, low, normal):
         wait_status(api, jid, "succeeded")
     assert order.read_text().split() == ["low", "normal"]
+
+
+def test_deleted_job_files_are_removed_after_retention(make_server):
+    s = make_server(extra_args=["--log-retention-seconds", "1"])
+    api = s.api()
+    jid = create(api, "echo bye")
+    wait_status(api, jid, "succeeded")
+    task_dir = os.path.join(s.data_dir, "tasks", jid + "-worker-0")
+    assert os.path.isdir(task_dir)
+    assert api.delete("/job/" + jid).status == 200
+    wait_for(lambda: not os.path.exists(task_dir), timeout=15, what="task dir removed")
+    # the id is free again and the new job's files are untouched by the clean-up
+    again = create(api, "echo again", id=jid)
+    assert again == jid
+    wait_status(api, jid, "succeeded")
+    time.sleep(2)
+    log = api.get("/log/job", query={"jobID": jid}).json["taskList"][0]["logInfo"]["logContent"]
+    assert log == "again\n"
+
+
+def test_reused_id_runs_its_own_command(api):
+    jid = create(api, "echo first", id="reuse-me")
+    wait_status(api, jid, "succeeded")
+    assert api.delete("/job/" + jid).status == 200
+    assert create(api, "echo second; exit 4", id="reuse-me") == jid
+    j = wait_status(api, jid, "failed")
+    assert "exited with code 4" in j["message"]
+    log = api.get("/log/job", query={"jobID": jid}).json["taskList"][0]["logInfo"]["logContent"]
+    assert log == "second\n"

@@ -39,11 +39,16 @@ void pf_job_need(const json_t *config, pf_resources *out)
     }
 }
 
+/* The roles that do the work and end by themselves; the others serve them (pservers, a ps-lite
+ * scheduler, ray/mpi workers, spark executors) and are stopped once the work is done. */
 bool pf_role_completes_job(const char *framework, const char *role)
 {
     if (strcmp(framework, "spark") == 0) return strcmp(role, "driver") == 0;
     if (strcmp(framework, "ray") == 0 || strcmp(framework, "mpi") == 0)
         return strcmp(role, "master") == 0;
+    if (strcmp(framework, "pytorch") == 0) return true; /* every replica is a rank */
+    if (strcmp(framework, "tensorflow") == 0) /* chief and workers; ps servers never end */
+        return strcmp(role, "worker") == 0 || strcmp(role, "master") == 0;
     return strcmp(role, "worker") == 0;
 }
 

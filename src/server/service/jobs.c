@@ -331,6 +331,12 @@ static void handle_event(pf_app *app, tx *t, event *ev)
             }
             break;
         }
+        for (int k = 0; k < j->ntasks; k++) {
+            /* a new job: a task dir of this name can only be left by a deleted job whose id
+             * was reused — it must not be adopted as this job's task */
+            pf_error e;
+            pf_runtime_remove(app->rt, j->tasks[k].name, &e);
+        }
         if (j->ntasks == 0) { /* nothing this runtime can run: say so, stay in init */
             tx_item *it = tx_add(t, j->row.id);
             snprintf(it->message, sizeof it->message, "%s",
@@ -465,6 +471,7 @@ static void *manager_main(void *arg)
     struct pf_jobsvc *m = app->jobs;
     for (;;) {
         int64_t deadline = next_deadline(m);
+        if (m->next_cleanup < deadline) deadline = m->next_cleanup;
         pthread_mutex_lock(&m->mu);
         while (!m->head && !m->woken && !m->stopping && pf_now_ms() < deadline) {
             if (deadline == INT64_MAX) {
@@ -485,7 +492,12 @@ static void *manager_main(void *arg)
         pthread_mutex_unlock(&m->mu);
 
         tx t = {0};
-        if (deadline != INT64_MAX) run_deadlines(app, &t, pf_now_ms());
+        int64_t now = pf_now_ms();
+        if (now >= m->next_cleanup) {
+            pf_cleanup_deleted_jobs(app);
+            m->next_cleanup = now + pf_cleanup_interval_ms(app);
+        }
+        if (deadline != INT64_MAX) run_deadlines(app, &t, now);
         while (evs) {
             event *next = evs->next;
             handle_event(app, &t, evs);
@@ -625,6 +637,7 @@ int pf_jobs_start(pf_app *app, pf_error *e)
     pf_info("local runtime: %s; machine capacity for admission: cpu %s, memory %s",
             pf_runtime_cgroup_mode(app->rt), cpu, mem);
     recover(app);
+    m->next_cleanup = pf_now_ms() + pf_cleanup_interval_ms(app);
     pthread_create(&m->thread, NULL, manager_main, app);
     wake(m);
     return 0;

@@ -69,6 +69,7 @@ struct pf_jobsvc {
     bool stopping, woken;
     event *head, *tail;
     job_ent *jobs[NBUCKETS]; /* unfinished jobs by id (manager thread only) */
+    int64_t next_cleanup;    /* when deleted jobs' files are next looked at */
 };
 
 /* ---- the job table ---- */
@@ -105,6 +106,10 @@ void tx_commit(pf_app *app, tx *t);
 void tx_free(tx *t);
 void mgr_transition(tx *t, const job_ent *j, const char *status, const char *message);
 void mgr_task_row(tx *t, const job_ent *j, const task_ent *te);
+
+/* ---- retention (job_cleanup.c) ---- */
+int64_t pf_cleanup_interval_ms(const pf_app *app);
+void pf_cleanup_deleted_jobs(pf_app *app);
 
 /* ---- workflow jobs (job_wf.c) ---- */
 /* Parses the job's workflow and creates (or restores from row.runtime) its state. */

@@ -339,28 +339,27 @@ int pf_job_soft_delete(sqlite3 *db, int64_t pk, pf_error *e)
     return rc == SQLITE_DONE && rc2 == SQLITE_DONE ? 0 : pf_store_fail(db, e, "delete job");
 }
 
-int pf_job_list_deleted_before(sqlite3 *db, int64_t before_ms, char ***ids, int *n, pf_error *e)
+int pf_job_list_deleted_before(sqlite3 *db, int64_t before_ms, int64_t **pks, int *n, pf_error *e)
 {
-    sqlite3_stmt *st = pf_stmt(db, "SELECT id FROM job WHERE deleted_at != 0 AND deleted_at < ?1 "
+    sqlite3_stmt *st = pf_stmt(db, "SELECT pk FROM job WHERE deleted_at != 0 AND deleted_at < ?1 "
                                    "LIMIT 1000");
     if (!st) return pf_store_fail(db, e, "list deleted");
     sqlite3_bind_int64(st, 1, before_ms);
-    *ids = calloc(1001, sizeof **ids);
+    *pks = calloc(1001, sizeof **pks);
     *n = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) (*ids)[(*n)++] = strdup(pf_col_text(st, 0));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) (*pks)[(*n)++] = sqlite3_column_int64(st, 0);
     pf_stmt_done(st);
     return rc == SQLITE_DONE ? 0 : pf_store_fail(db, e, "list deleted");
 }
 
-int pf_job_purge(sqlite3 *db, const char *id, pf_error *e)
+int pf_job_purge(sqlite3 *db, int64_t pk, pf_error *e)
 {
-    sqlite3_stmt *t = pf_stmt(db, "DELETE FROM job_task WHERE job_pk IN (SELECT pk FROM job "
-                                  "WHERE id = ?1 AND deleted_at != 0)");
-    sqlite3_stmt *j = pf_stmt(db, "DELETE FROM job WHERE id = ?1 AND deleted_at != 0");
+    sqlite3_stmt *t = pf_stmt(db, "DELETE FROM job_task WHERE job_pk = ?1");
+    sqlite3_stmt *j = pf_stmt(db, "DELETE FROM job WHERE pk = ?1 AND deleted_at != 0");
     if (!t || !j) return pf_store_fail(db, e, "purge job");
-    pf_bind_text(t, 1, id);
-    pf_bind_text(j, 1, id);
+    sqlite3_bind_int64(t, 1, pk);
+    sqlite3_bind_int64(j, 1, pk);
     int rc = sqlite3_step(t), rc2 = sqlite3_step(j);
     pf_stmt_done(t);
     pf_stmt_done(j);
@@ -373,7 +372,8 @@ int pf_task_put(sqlite3 *db, const char *name, const char *job_id, int64_t job_p
     sqlite3_stmt *st = pf_stmt(
         db, "INSERT INTO job_task(name, job_id, job_pk, role, idx, status, info, created_at, "
             "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) ON CONFLICT(name) DO UPDATE "
-            "SET status = ?6, info = ?7, updated_at = ?8");
+            "SET job_id = ?2, job_pk = ?3, role = ?4, idx = ?5, status = ?6, info = ?7, "
+            "updated_at = ?8");
     if (!st) return pf_store_fail(db, e, "put task");
     pf_bind_text(st, 1, name);
     pf_bind_text(st, 2, job_id);

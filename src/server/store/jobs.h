@@ -68,9 +68,10 @@ int pf_job_set_runtime(sqlite3 *db, const char *id, const json_t *runtime, pf_er
 int pf_job_set_message(sqlite3 *db, const char *id, const char *message, pf_error *e);
 /* Soft delete (api.md §3.9). */
 int pf_job_soft_delete(sqlite3 *db, int64_t pk, pf_error *e);
-/* Deleted jobs whose deletion is older than before_ms (for clean-up of their files). */
-int pf_job_list_deleted_before(sqlite3 *db, int64_t before_ms, char ***ids, int *n, pf_error *e);
-int pf_job_purge(sqlite3 *db, const char *id, pf_error *e);
+/* Deleted jobs (pks, at most 1000) whose deletion is older than before_ms: their files can go. */
+int pf_job_list_deleted_before(sqlite3 *db, int64_t before_ms, int64_t **pks, int *n, pf_error *e);
+/* Removes a deleted job's rows (job, tasks) for good. */
+int pf_job_purge(sqlite3 *db, int64_t pk, pf_error *e);
 
 /* Tasks: one row per process of a job (name = runtime handle). info is the runtime view. */
 int pf_task_put(sqlite3 *db, const char *name, const char *job_id, int64_t job_pk,
