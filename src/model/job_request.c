@@ -302,6 +302,16 @@ int pf_job_request_check_members(json_t *req, const char *type, const char **mod
     json_array_foreach(members, i, m)
     {
         const char *role = json_string_value(json_object_get(m, "role"));
+        for (size_t k = 0; k < i; k++) { /* task names are <job>-<role>-<index>: one member a role */
+            const char *other = json_string_value(json_object_get(json_array_get(members, k), "role"));
+            bool same = strcmp(other, role) == 0 ||
+                        (!tpl && !strcmp(other, "worker") && !strcmp(role, "pworker"));
+            if (same)
+                return pf_fail(e, "JobCreateFailed",
+                               "the role[%s] is set by more than one member; put all of its "
+                               "replicas in one member",
+                               role);
+        }
         long long replicas = json_integer_value(json_object_get(m, "replicas"));
         if (!tpl && strcmp(role, "pworker") == 0) {
             json_object_set_new(m, "role", json_string("worker"));

@@ -69,10 +69,19 @@ def results(api, jid):
     return out
 
 
-def envs(api, jid):
-    """Each task's environment, from tasks whose command is `env`."""
-    return {task: dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
-            for task, text in logs(api, jid).items()}
+def env_barrier(d, n):
+    """A command that saves the task's env in d, then waits until all n tasks of the job have:
+    a task that does not complete the job (a pserver, say) is stopped once the job is done,
+    possibly before it got to run anything."""
+    d.mkdir(exist_ok=True)
+    return ("env > {d}/$PF_TASK_NAME.tmp && mv {d}/$PF_TASK_NAME.tmp {d}/$PF_TASK_NAME.env; "
+            "until [ $(ls {d} | grep -c 'env$') -ge {n} ]; do sleep 0.02; done").format(d=d, n=n)
+
+
+def envs(d):
+    """The environments saved by env_barrier, by task name."""
+    return {p.name[:-4]: dict(line.split("=", 1) for line in p.read_text().splitlines()
+                              if "=" in line) for p in d.glob("*.env")}
 
 
 def alive(pid):
@@ -192,7 +201,8 @@ def test_spark_submit_mapping(api, examples_dir, tmp_path):
     args = [line[4:] for line in text.splitlines() if line.startswith("ARG=")]
     assert args == ["--master", "local[3]", "--name", jid, "--class", "org.example.Main",
                     "wordcount_pyspark.py", "in.txt", "out", "dir"], text
-    env = envs(api, jid)[jid + "-driver-0"]
+    text = logs(api, jid)[jid + "-driver-0"]
+    env = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
     assert env["MASTER"] == env["PF_SPARK_MASTER"] == "local[3]"
     assert env["SPARK_EXECUTOR_INSTANCES"] == "3" and env["SPARK_EXECUTOR_CORES"] == "1"
     assert env["SPARK_EXECUTOR_MEMORY"] == "256m" and env["SPARK_DRIVER_MEMORY"] == "1g"
@@ -207,16 +217,25 @@ def test_spark_submit_mapping(api, examples_dir, tmp_path):
 
 # ---- the env of the other frameworks ---------------------------------------------------
 
-def test_pytorch_tensorflow_mxnet_env_shape(api):
-    torch = create(api, "pytorch", [member("worker", 2, "env"), member("master", 1, "env")])
-    tf = create(api, "tensorflow", [member("pserver", 2, "env"), member("master", 1, "env"),
-                                    member("worker", 2, "env")])
-    mx = create(api, "mxnet", [member("master", 1, "env"), member("pserver", 1, "env"),
-                               member("worker", 2, "env")])
+def test_pytorch_tensorflow_mxnet_env_shape(api, tmp_path):
+    dt, dtf, dmx = tmp_path / "torch", tmp_path / "tf", tmp_path / "mx"
+    torch = create(api, "pytorch", [member("worker", 2, env_barrier(dt, 3)),
+                                    member("master", 1, env_barrier(dt, 3))])
+    tf = create(api, "tensorflow", [member("pserver", 2, env_barrier(dtf, 5)),
+                                    member("master", 1, env_barrier(dtf, 5)),
+                                    member("worker", 2, env_barrier(dtf, 5))])
+    mx = create(api, "mxnet", [member("master", 1, env_barrier(dmx, 4)),
+                               member("pserver", 1, env_barrier(dmx, 4)),
+                               member("worker", 2, env_barrier(dmx, 4))])
     for jid in (torch, tf, mx):
         assert wait_status(api, jid, FINAL)["status"] == "succeeded"
+    # pytorch: every replica is a rank and must succeed; tensorflow: ps servers are stopped
+    assert {rt["status"] for rt in runtimes(show(api, torch)).values()} == {"succeeded"}
+    tf_rts = runtimes(show(api, tf))
+    assert {tf_rts["%s-%s" % (tf, t)]["status"] for t in ("master-0", "worker-0", "worker-1")} \
+        == {"succeeded"}
 
-    e = envs(api, torch)
+    e = envs(dt)
     master = e[torch + "-master-0"]
     assert master["RANK"] == "0" and master["MASTER_ADDR"] == "127.0.0.1"
     assert master["PF_TASK_ENDPOINT"] == "127.0.0.1:" + master["MASTER_PORT"]
@@ -225,7 +244,7 @@ def test_pytorch_tensorflow_mxnet_env_shape(api):
     assert {v["MASTER_PORT"] for v in e.values()} == {master["MASTER_PORT"]}
     assert e[torch + "-worker-1"]["RANK"] == "2"
 
-    e = envs(api, tf)
+    e = envs(dtf)
     configs = {t: json.loads(v["TF_CONFIG"]) for t, v in e.items()}
     cluster = configs[tf + "-master-0"]["cluster"]
     assert sorted(cluster) == ["chief", "ps", "worker"]
@@ -237,7 +256,7 @@ def test_pytorch_tensorflow_mxnet_env_shape(api):
         assert c["task"] == {"type": kind, "index": int(index)}
         assert cluster[kind][int(index)] == e[t]["PF_TASK_ENDPOINT"]
 
-    e = envs(api, mx)
+    e = envs(dmx)
     roles = {t[len(mx) + 1:]: v["DMLC_ROLE"] for t, v in e.items()}
     assert roles == {"master-0": "scheduler", "pserver-0": "server", "worker-0": "worker",
                      "worker-1": "worker"}
@@ -251,10 +270,11 @@ def test_pytorch_tensorflow_mxnet_env_shape(api):
 def test_paddle_env_is_consistent_across_replicas(api, tmp_path):
     """Without the examples: the raw env of a PS job with a `pworker` member (rewritten to
     worker), user env kept, PF_* identity per task."""
-    jid = create(api, "paddle", [member("pserver", 2, "env", env={"MY": "1"}),
-                                 member("pworker", 3, "env")], name="raw-env")
+    d = tmp_path / "env"
+    jid = create(api, "paddle", [member("pserver", 2, env_barrier(d, 5), env={"MY": "1"}),
+                                 member("pworker", 3, env_barrier(d, 5))], name="raw-env")
     assert wait_status(api, jid, FINAL)["status"] == "succeeded"
-    e = envs(api, jid)
+    e = envs(d)
     assert len(e) == 5
     ps = [e["%s-pserver-%d" % (jid, i)] for i in range(2)]
     wk = [e["%s-worker-%d" % (jid, i)] for i in range(3)]
@@ -444,8 +464,6 @@ def test_distributed_create_validation(api, body, msg):
     assert len(api.get("/job", query={"maxKeys": 1000}).json["jobList"]) == before
 
 
-@pytest.mark.xfail(strict=True, reason="jobs.c names tasks <job>-<role>-<index> per member: two "
-                   "members with one role give two tasks the same name and the job never ends")
 def test_two_members_with_the_same_role(api):
     body = {"schedulingPolicy": {"queue": "default-queue"}, "framework": "paddle",
             "members": [member("worker", 2, "true"), member("worker", 2, "true")]}
