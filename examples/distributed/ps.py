@@ -67,8 +67,14 @@ def pserver(rank, current, pservers, trainers):
                         send(conn, {"ok": True})
                     elif msg["op"] == "done":
                         finished.add(msg["trainer"])
+                        last = len(finished) == len(trainers)
+                        if last:  # report before the last trainer hears back: once the
+                            # trainers have ended, the job is complete and pservers are stopped
+                            report(role="pserver", rank=rank, endpoint=current,
+                                   pservers=pservers, trainers=trainers, shard=sorted(shard),
+                                   updates=updates[0], finished=sorted(finished))
                         send(conn, {"ok": True})
-                        if len(finished) == len(trainers):
+                        if last:
                             all_done.set()
 
     def accept_loop():
@@ -79,9 +85,6 @@ def pserver(rank, current, pservers, trainers):
     threading.Thread(target=accept_loop, daemon=True).start()
     print("pserver %d serving %s on %s" % (rank, sorted(shard), current), flush=True)
     check(all_done.wait(timeout=300), "trainers did not finish in time")
-    with lock:
-        report(role="pserver", rank=rank, endpoint=current, pservers=pservers, trainers=trainers,
-               shard=sorted(shard), updates=updates[0], finished=sorted(finished))
 
 
 def trainer(rank, current, pservers, trainers):

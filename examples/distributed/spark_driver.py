@@ -63,8 +63,9 @@ def main():
         per_executor[str(ex)] = sum(result["counts"].values())
         total.update(result["counts"])
     check(total == word_count(TEXT), "the reduced word count is wrong")
-    for ex in ids:
+    for ex in ids:  # the executors report before they answer: the job ends with the driver
         send(executors[ex], {"op": "stop"})
+        check(recv(executors[ex]).get("op") == "bye", "executor %s did not say bye" % ex)
         executors[ex].close()
     top = total.most_common(3)
     print("driver: %s, %d words, top %s" % (master, sum(total.values()), top), flush=True)

@@ -27,6 +27,7 @@ def main():
         done.append(msg["partition"])
     print("executor %d: partitions %s done" % (index, done), flush=True)
     report(role="executor", index=index, partitions=done, cores=cores)
+    send(driver, {"op": "bye"})
     return 0
 
 
