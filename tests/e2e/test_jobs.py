@@ -277,3 +277,93 @@ def test_reused_id_runs_its_own_command(api):
     assert "exited with code 4" in j["message"]
     log = api.get("/log/job", query={"jobID": jid}).json["taskList"][0]["logInfo"]["logContent"]
     assert log == "second\n"
+
+
+def test_stop_in_init_and_terminating(make_server, tmp_path):
+    s = make_server(extra_args=["--stop-grace-seconds", "2"])
+    api = s.api()
+    # a job with nothing this runtime can run stays in init: stop ends it at once
+    r = api.post("/job/distributed", {"schedulingPolicy": {"queue": "default-queue"},
+                                      "framework": "paddle", "extensionTemplate": {"kind": "PaddleJob"}})
+    assert r.status == 200, r
+    init = r.json["id"]
+    j = show(api, init)
+    assert j["status"] == "init" and "waits in init" in wait_for(lambda: show(api, init)["message"])
+    assert api.put("/job/" + init, query={"action": "stop"}).status == 200
+    j = show(api, init)
+    assert j["status"] == "terminated" and j["message"] == "job is terminated." and j["finishTime"]
+    # a job that ignores SIGTERM stays terminating for the grace period; a second stop is fine
+    armed = tmp_path / "armed"
+    stubborn = create(api, "trap '' TERM; touch %s; while true; do sleep 0.1; done" % armed)
+    wait_status(api, stubborn, "running")
+    wait_for(armed.exists, what="trap set")
+    assert api.put("/job/" + stubborn, query={"action": "stop"}).status == 200
+    assert show(api, stubborn)["status"] == "terminating"
+    assert api.put("/job/" + stubborn, query={"action": "stop"}).status == 200
+    assert show(api, stubborn)["status"] == "terminating"
+    t0 = time.time()
+    j = wait_status(api, stubborn, "terminated", timeout=20)
+    assert time.time() - t0 < 10
+    assert j["runtime"]["signal"] == 9 or j["runtime"]["exitCode"] == 137
+
+
+def test_kill9_with_running_and_pending_jobs(make_server, tmp_path):
+    s = make_server(extra_args=["--capacity-cpu", "1000"])
+    api = s.api()
+    ledger = tmp_path / "ledger"
+    gate = tmp_path / "gate"
+    one = {"cpu": "1", "mem": "8Mi"}
+    first = create(api, "echo $PF_JOB_ID >> %s; while [ ! -e %s ]; do sleep 0.05; done" % (ledger, gate), flavour=one)
+    wait_status(api, first, "running")
+    waiting = [create(api, "echo $PF_JOB_ID >> %s" % ledger, flavour=one) for _ in range(3)]
+    for w in waiting:
+        wait_status(api, w, "pending")
+    s.kill9()
+    s.restart()
+    api = s.api()
+    assert show(api, first)["status"] == "running"
+    assert all(show(api, w)["status"] == "pending" for w in waiting)
+    gate.write_text("x")
+    for jid in [first] + waiting:
+        wait_status(api, jid, "succeeded")
+    ran = ledger.read_text().split()
+    assert sorted(ran) == sorted([first] + waiting), ran  # each exactly once
+
+
+def test_queue_quota_never_exceeded(api, tmp_path):
+    r = api.post("/queue", {"name": "q-quota", "namespace": "default", "clusterName": "default-cluster",
+                            "quotaType": "volcanoCapabilityQuota",
+                            "maxResources": {"cpu": "100m", "mem": "1Gi"}})
+    assert r.status == 200, r
+    log = tmp_path / "spans"
+    cmd = "echo start $(date +%%s%%N) >> %s; sleep 0.3; echo end $(date +%%s%%N) >> %s" % (log, log)
+    ids = [create(api, cmd, queue="q-quota", flavour={"cpu": "50m", "mem": "8Mi"}) for _ in range(6)]
+    j = wait_for(lambda: [x for x in (show(api, i) for i in ids) if x["status"] == "pending" and "waiting for queue q-quota" in x["message"]])
+    assert "cpu" in j[0]["message"]
+    q = api.get("/queue/q-quota").json
+    assert q["usedResources"]["cpu"] in ("100m", "50m")
+    for i in ids:
+        wait_status(api, i, "succeeded")
+    events = sorted((int(t), kind) for kind, t in (line.split() for line in log.read_text().splitlines()))
+    running = peak = 0
+    for _, kind in events:
+        running += 1 if kind == "start" else -1
+        peak = max(peak, running)
+    assert peak <= 2, peak
+
+
+def test_log_limits(api):
+    jid = create(api, "for i in $(seq 1 50); do echo line-$i; done")
+    wait_status(api, jid, "succeeded")
+    def content(**q):
+        r = api.get("/log/job", query=dict(jobID=jid, **q))
+        assert r.status == 200, r
+        return r.json["taskList"][0]["logInfo"]
+    assert content(lineLimit=5)["logContent"].split() == ["line-%d" % i for i in range(1, 6)]
+    assert content(lineLimit=5)["hasNextPage"] is True
+    assert content(lineLimit=3, readFromTail="true")["logContent"].split() == ["line-48", "line-49", "line-50"]
+    assert len(content(sizeLimit="20")["logContent"]) <= 20
+    r = api.get("/log/job", query={"jobID": "job-nope"})
+    assert r.status == 404 and r.code == "JobNotFound"
+    r = api.get("/log/job")
+    assert r.status == 400 and r.code == "InvalidURI"
