@@ -21,7 +21,7 @@ static void decode_cluster(pf_arena *a, const json_t *o, void *item)
     c->namespaces = pf_dec_strs(a, o, "namespaceList", &c->n_namespaces);
     c->create_time = pf_dec_str(a, o, "createTime");
     c->update_time = pf_dec_str(a, o, "updateTime");
-    c->json = pf_dec_dump(a, o);
+    c->json = pf_dec_self(a, o);
 }
 
 static char *cluster_body(const pf_cluster_spec *s, bool with_name)
@@ -138,7 +138,7 @@ static void decode_fs(pf_arena *a, const json_t *o, void *item)
     f->host_path = pf_dec_str(a, o, "hostPath");
     f->user_name = pf_dec_str(a, o, "userName");
     f->create_time = pf_dec_str(a, o, "createTime");
-    f->json = pf_dec_dump(a, o);
+    f->json = pf_dec_self(a, o);
 }
 
 int pf_fs_create(pf_client *c, const char *name, const char *url, char **fs_id_out,

@@ -14,7 +14,7 @@ static void decode_flavour(pf_arena *a, const json_t *o, void *item)
     f->cluster_name = pf_dec_str(a, o, "clusterName");
     f->create_time = pf_dec_str(a, o, "createTime");
     f->update_time = pf_dec_str(a, o, "updateTime");
-    f->json = pf_dec_dump(a, o);
+    f->json = pf_dec_self(a, o);
 }
 
 static char *flavour_body(const pf_flavour_spec *s, bool with_name)

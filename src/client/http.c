@@ -328,8 +328,8 @@ static int call(pf_client *c, const char *method, const char *path, const char *
     }
 }
 
-int pf_call(pf_client *c, const char *method, const char *path, const char *body, json_t **out,
-            pf_api_error *err)
+int pf_call_raw(pf_client *c, const char *method, const char *path, const char *body, json_t **out,
+                pf_buf *raw, pf_api_error *err)
 {
     if (out) *out = NULL;
     exchange x = {PF_BUF_INIT, "", NULL, NULL, false, NULL};
@@ -344,8 +344,18 @@ int pf_call(pf_client *c, const char *method, const char *path, const char *body
                                 je.text);
         }
     }
+    if (rc == 0 && raw) {
+        *raw = x.body;
+        x.body = (pf_buf)PF_BUF_INIT;
+    }
     exchange_reset(&x);
     return rc;
+}
+
+int pf_call(pf_client *c, const char *method, const char *path, const char *body, json_t **out,
+            pf_api_error *err)
+{
+    return pf_call_raw(c, method, path, body, out, NULL, err);
 }
 
 int pf_call_stream(pf_client *c, const char *path, pf_log_sink sink, void *userdata,

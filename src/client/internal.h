@@ -32,6 +32,9 @@ int pf_client_fail(pf_api_error *err, const char *code, const char *fmt, ...)
  * for an empty body. Logs in first when needed and once more on AuthInvalidToken. */
 int pf_call(pf_client *c, const char *method, const char *path, const char *body, json_t **out,
             pf_api_error *err);
+/* pf_call that also hands over the answer's exact bytes (raw may be NULL). */
+int pf_call_raw(pf_client *c, const char *method, const char *path, const char *body, json_t **out,
+                pf_buf *raw, pf_api_error *err);
 /* Like pf_call but hands the body of a 2xx answer to sink as it arrives (log follow). */
 int pf_call_stream(pf_client *c, const char *path, pf_log_sink sink, void *userdata,
                    pf_api_error *err);
@@ -57,6 +60,10 @@ const char *pf_dec_str(pf_arena *a, const json_t *obj, const char *key);
 /* Compact JSON of key, NULL when absent or null. */
 const char *pf_dec_json(pf_arena *a, const json_t *obj, const char *key);
 const char *pf_dec_dump(pf_arena *a, const json_t *v);
+/* Records that root was parsed from raw, so pf_dec_self(a, root) returns raw's exact text. */
+void pf_arena_set_raw(pf_arena *a, const json_t *root, const pf_buf *raw);
+/* The exact received text of o when o is the recorded root, else a compact dump. */
+const char *pf_dec_self(pf_arena *a, const json_t *o);
 const pf_pair *pf_dec_pairs(pf_arena *a, const json_t *obj, const char *key, size_t *n);
 const char *const *pf_dec_strs(pf_arena *a, const json_t *obj, const char *key, size_t *n);
 void pf_dec_resource(pf_arena *a, const json_t *obj, const char *key, pf_resource *out);

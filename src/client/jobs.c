@@ -8,8 +8,9 @@
 
 #include "client/internal.h"
 
-static void decode_job(pf_arena *a, const json_t *o, pf_job *j)
+static void decode_job(pf_arena *a, const json_t *o, void *item)
 {
+    pf_job *j = item;
     json_t *sp = json_object_get(o, "schedulingPolicy");
     j->id = pf_dec_str(a, o, "id");
     j->name = pf_dec_str(a, o, "name");
@@ -38,7 +39,7 @@ static void decode_job(pf_arena *a, const json_t *o, pf_job *j)
     j->runtime_json = pf_dec_json(a, o, "runtime");
     j->distributed_runtime_json = pf_dec_json(a, o, "distributedRuntime");
     j->workflow_runtime_json = pf_dec_json(a, o, "workflowRuntime");
-    j->json = pf_dec_dump(a, o);
+    j->json = pf_dec_self(a, o);
 }
 
 static int check_arg(const char *v, const char *what, pf_api_error *err)
@@ -71,14 +72,14 @@ int pf_job_create(pf_client *c, const char *type, const char *spec_json, char **
 
 /* GET/PUT/DELETE /job/{id}[?action=...] */
 static int job_call(pf_client *c, const char *method, const char *id, const char *action,
-                    const char *body, json_t **out, pf_api_error *err)
+                    const char *body, pf_api_error *err)
 {
     if (check_arg(id, "job id", err)) return -1;
     pf_buf path = PF_BUF_INIT;
     pf_buf_puts(&path, "/job");
     pf_path_add(&path, id);
     if (action) pf_query_add(&path, "action", action);
-    int rc = pf_call(c, method, path.data, body, out, err);
+    int rc = pf_call(c, method, path.data, body, NULL, err);
     pf_buf_free(&path);
     return rc;
 }
@@ -86,16 +87,13 @@ static int job_call(pf_client *c, const char *method, const char *id, const char
 int pf_job_get(pf_client *c, const char *id, pf_job **out, pf_api_error *err)
 {
     *out = NULL;
-    json_t *r = NULL;
-    if (job_call(c, "GET", id, NULL, NULL, &r, err) != 0) return -1;
-    if (!r) return pf_client_fail(err, "InvalidResponse", "empty answer to show job");
-    pf_arena *a;
-    pf_job *j = pf_arena_new(sizeof *j, &a);
-    if (j) decode_job(a, r, j);
-    json_decref(r);
-    if (!j) return pf_client_fail(err, "OutOfMemory", "out of memory");
-    *out = j;
-    return 0;
+    if (check_arg(id, "job id", err)) return -1;
+    pf_buf path = PF_BUF_INIT;
+    pf_buf_puts(&path, "/job");
+    pf_path_add(&path, id);
+    int rc = pf_fetch_one(c, "GET", path.data, NULL, sizeof **out, decode_job, (void **)out, err);
+    pf_buf_free(&path);
+    return rc;
 }
 
 /* The labels filter travels as a JSON object string (§3.6), e.g. {"a": "b"}. */
@@ -123,30 +121,14 @@ int pf_job_list(pf_client *c, const pf_job_list_options *o, pf_job_page **out, p
         if (o->marker && *o->marker) pf_query_add(&q, "marker", o->marker);
         if (o->max_keys > 0) pf_query_addf(&q, "maxKeys", o->max_keys);
     }
-    json_t *r = NULL;
-    int rc = pf_call(c, "GET", q.data, NULL, &r, err);
-    pf_buf_free(&q);
-    if (rc != 0) return -1;
-    pf_arena *a;
-    pf_job_page *l = pf_arena_new(sizeof *l, &a);
-    if (!l) {
-        json_decref(r);
-        return pf_client_fail(err, "OutOfMemory", "out of memory");
-    }
+    void *items;
+    size_t n;
     pf_list_head h;
-    pf_dec_list_head(a, r, &h);
-    l->max_keys = h.max_keys;
-    l->is_truncated = h.is_truncated;
-    l->next_marker = h.next_marker;
-    l->json = h.json;
-    json_t *arr = json_object_get(r, "jobList");
-    l->n = json_array_size(arr);
-    l->items = pf_arena_alloc(a, l->n * sizeof *l->items);
-    for (size_t i = 0; i < l->n; i++)
-        decode_job(a, json_array_get(arr, i), &l->items[i]);
-    json_decref(r);
-    *out = l;
-    return 0;
+    int rc = pf_fetch_list(c, q.data, "jobList", sizeof **out, sizeof(pf_job), decode_job,
+                           (void **)out, &items, &n, &h, err);
+    pf_buf_free(&q);
+    if (rc == 0) PF_FILL_LIST(*out, items, n, h);
+    return rc;
 }
 
 int pf_job_update(pf_client *c, const char *id, const pf_job_update_options *o, pf_api_error *err)
@@ -158,19 +140,19 @@ int pf_job_update(pf_client *c, const char *id, const pf_job_update_options *o, 
         pf_body_pairs(b, "annotations", o->annotations, o->n_annotations);
     }
     char *body = pf_body_take(b);
-    int rc = job_call(c, "PUT", id, "modify", body, NULL, err);
+    int rc = job_call(c, "PUT", id, "modify", body, err);
     free(body);
     return rc;
 }
 
 int pf_job_stop(pf_client *c, const char *id, pf_api_error *err)
 {
-    return job_call(c, "PUT", id, "stop", NULL, NULL, err);
+    return job_call(c, "PUT", id, "stop", NULL, err);
 }
 
 int pf_job_delete(pf_client *c, const char *id, pf_api_error *err)
 {
-    return job_call(c, "DELETE", id, NULL, NULL, NULL, err);
+    return job_call(c, "DELETE", id, NULL, NULL, err);
 }
 
 void pf_job_free(pf_job *job)
@@ -195,23 +177,9 @@ static void log_query(pf_buf *q, const char *job_id, const pf_job_log_options *o
     if (o->read_from_tail) pf_query_add(q, "readFromTail", "true");
 }
 
-int pf_job_log_get(pf_client *c, const char *job_id, const pf_job_log_options *o, pf_job_log **out,
-                   pf_api_error *err)
+static void decode_log(pf_arena *a, const json_t *r, void *item)
 {
-    *out = NULL;
-    if (check_arg(job_id, "job id", err)) return -1;
-    pf_buf q = PF_BUF_INIT;
-    log_query(&q, job_id, o);
-    json_t *r = NULL;
-    int rc = pf_call(c, "GET", q.data, NULL, &r, err);
-    pf_buf_free(&q);
-    if (rc != 0) return -1;
-    pf_arena *a;
-    pf_job_log *l = pf_arena_new(sizeof *l, &a);
-    if (!l) {
-        json_decref(r);
-        return pf_client_fail(err, "OutOfMemory", "out of memory");
-    }
+    pf_job_log *l = item;
     l->job_id = pf_dec_str(a, r, "jobID");
     json_t *tasks = json_object_get(r, "taskList");
     l->n_tasks = json_array_size(tasks);
@@ -225,10 +193,19 @@ int pf_job_log_get(pf_client *c, const char *job_id, const pf_job_log_options *o
         l->tasks[i].truncated = json_is_true(json_object_get(info, "truncated"));
     }
     l->events_json = pf_dec_json(a, r, "eventList");
-    l->json = pf_dec_dump(a, r);
-    json_decref(r);
-    *out = l;
-    return 0;
+    l->json = pf_dec_self(a, r);
+}
+
+int pf_job_log_get(pf_client *c, const char *job_id, const pf_job_log_options *o, pf_job_log **out,
+                   pf_api_error *err)
+{
+    *out = NULL;
+    if (check_arg(job_id, "job id", err)) return -1;
+    pf_buf q = PF_BUF_INIT;
+    log_query(&q, job_id, o);
+    int rc = pf_fetch_one(c, "GET", q.data, NULL, sizeof **out, decode_log, (void **)out, err);
+    pf_buf_free(&q);
+    return rc;
 }
 
 void pf_job_log_free(pf_job_log *log)

@@ -22,7 +22,7 @@ static void decode_queue(pf_arena *a, const json_t *o, void *item)
     pf_dec_resource(a, o, "idleResources", &q->idle_resources);
     q->location = pf_dec_pairs(a, o, "location", &q->n_location);
     q->scheduling_policy = pf_dec_strs(a, o, "schedulingPolicy", &q->n_scheduling_policy);
-    q->json = pf_dec_dump(a, o);
+    q->json = pf_dec_self(a, o);
 }
 
 static void body_resource(json_t *b, const char *key, const pf_resource_spec *r)

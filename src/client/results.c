@@ -22,7 +22,10 @@ typedef struct block {
 } block;
 
 struct pf_arena {
-    block *extra; /* blocks added once the inline space ran out, newest first */
+    block *extra;           /* blocks added once the inline space ran out, newest first */
+    pf_buf scratch;         /* reused by every JSON dump into this arena */
+    const json_t *raw_root; /* the parsed answer whose exact text is raw_text */
+    const char *raw_text;
     size_t used;
     size_t cap;
     alignas(max_align_t) char data[];
@@ -38,6 +41,9 @@ void *pf_arena_new(size_t first, pf_arena **arena)
     pf_arena *a = malloc(sizeof(pf_arena) + cap);
     if (!a) return NULL;
     a->extra = NULL;
+    a->scratch = (pf_buf)PF_BUF_INIT;
+    a->raw_root = NULL;
+    a->raw_text = NULL;
     a->cap = cap;
     a->used = ALIGN_UP(first);
     memset(a->data, 0, a->used);
@@ -86,6 +92,7 @@ void pf_arena_free_result(void *obj)
         next = b->next;
         free(b);
     }
+    pf_buf_free(&a->scratch);
     free(a);
 }
 
@@ -121,12 +128,36 @@ const char *pf_dec_str(pf_arena *a, const json_t *obj, const char *key)
     return v ? scalar_text(a, v) : "";
 }
 
+static int dump_to_buf(const char *data, size_t len, void *ud)
+{
+    pf_buf_append(ud, data, len);
+    return 0;
+}
+
 const char *pf_dec_dump(pf_arena *a, const json_t *v)
 {
-    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    const char *r = pf_arena_strdup(a, s ? s : "");
-    free(s);
-    return r;
+    /* one growing scratch buffer per result instead of a fresh malloc'd string per dump:
+     * a page of jobs dumps a dozen values per job */
+    pf_buf_reset(&a->scratch);
+    json_dump_callback(v, dump_to_buf, &a->scratch, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *p = pf_arena_alloc(a, a->scratch.len + 1);
+    if (a->scratch.len) memcpy(p, a->scratch.data, a->scratch.len);
+    p[a->scratch.len] = '\0';
+    return p;
+}
+
+void pf_arena_set_raw(pf_arena *a, const json_t *root, const pf_buf *raw)
+{
+    a->raw_root = root;
+    char *p = pf_arena_alloc(a, raw->len + 1);
+    if (raw->len) memcpy(p, raw->data, raw->len);
+    p[raw->len] = '\0';
+    a->raw_text = p;
+}
+
+const char *pf_dec_self(pf_arena *a, const json_t *o)
+{
+    return o && o == a->raw_root ? a->raw_text : pf_dec_dump(a, o);
 }
 
 const char *pf_dec_json(pf_arena *a, const json_t *obj, const char *key)
@@ -180,7 +211,7 @@ void pf_dec_list_head(pf_arena *a, const json_t *obj, pf_list_head *out)
     out->is_truncated = json_is_true(json_object_get(obj, "isTruncated"));
     const char *m = pf_dec_str(a, obj, "nextMarker");
     out->next_marker = *m ? m : NULL;
-    out->json = pf_dec_dump(a, obj);
+    out->json = pf_dec_self(a, obj);
 }
 
 /* ---- request bodies ---- */
@@ -228,12 +259,17 @@ int pf_fetch_one(pf_client *c, const char *method, const char *path, const char 
                  pf_decode_fn fn, void **out, pf_api_error *err)
 {
     json_t *r = NULL;
+    pf_buf raw = PF_BUF_INIT;
     *out = NULL;
-    if (pf_call(c, method, path, body, &r, err) != 0) return -1;
+    if (pf_call_raw(c, method, path, body, &r, &raw, err) != 0) return -1;
     if (!r) return pf_client_fail(err, "InvalidResponse", "empty answer from %s", path);
     pf_arena *a;
     void *res = pf_arena_new(size, &a);
-    if (res) fn(a, r, res);
+    if (res) {
+        pf_arena_set_raw(a, r, &raw);
+        fn(a, r, res);
+    }
+    pf_buf_free(&raw);
     json_decref(r);
     if (!res) return pf_client_fail(err, "OutOfMemory", "out of memory");
     *out = res;
@@ -245,14 +281,18 @@ int pf_fetch_list(pf_client *c, const char *path, const char *key, size_t list_s
                   pf_list_head *head, pf_api_error *err)
 {
     json_t *r = NULL;
+    pf_buf raw = PF_BUF_INIT;
     *out = NULL;
-    if (pf_call(c, "GET", path, NULL, &r, err) != 0) return -1;
+    if (pf_call_raw(c, "GET", path, NULL, &r, &raw, err) != 0) return -1;
     pf_arena *a;
     void *res = pf_arena_new(list_size, &a);
     if (!res) {
         json_decref(r);
+        pf_buf_free(&raw);
         return pf_client_fail(err, "OutOfMemory", "out of memory");
     }
+    pf_arena_set_raw(a, r, &raw);
+    pf_buf_free(&raw);
     pf_dec_list_head(a, r, head);
     json_t *arr = json_object_get(r, key);
     *n = json_array_size(arr);

@@ -82,7 +82,7 @@ static void decode_version(pf_arena *a, const json_t *o, void *item)
     v->go_version = pf_dec_str(a, o, "goVersion");
     v->compiler = pf_dec_str(a, o, "compiler");
     v->platform = pf_dec_str(a, o, "platform");
-    v->json = pf_dec_dump(a, o);
+    v->json = pf_dec_self(a, o);
 }
 
 int pf_server_version_get(pf_client *c, pf_server_version **out, pf_api_error *err)
