@@ -1,6 +1,7 @@
 """Paddle parameter-server mode, for real: pservers hold the shards of a linear model's weights,
-trainers pull the weights, compute gradients on their own data and push them back (asynchronous
-SGD, as Paddle's PS mode does by default), until the model fits.
+trainers pull the weights, compute gradients on their own data and push them back; each
+pserver applies the trainers' mean gradient once all have pushed (synchronous SGD, Paddle's
+sync PS mode), so the result does not depend on timing.
 
 Run by every replica of a `framework: paddle` job with `pserver` and `worker` members:
     /usr/bin/python3 ps.py
@@ -17,7 +18,7 @@ from pfdist import (check, check_task_env, connect, endpoint_list, env, env_int,
 
 DIM = 8  # weights w[0..DIM); pserver k holds the indices i with i % len(pservers) == k
 W_TRUE = [0.5 * (i + 1) * (-1) ** i for i in range(DIM)]
-STEPS, LR, ROWS = 40, 0.5, 64
+STEPS, LR, ROWS = 40, 1.0, 64
 
 
 def common_checks():
@@ -45,10 +46,44 @@ def common_checks():
 
 
 def pserver(rank, current, pservers, trainers):
+    """Synchronous SGD, Paddle's sync PS mode: the update of step s is the average of the
+    trainers' gradients for step s; a pull for step s waits until that update is applied."""
     shard = {i: 0.0 for i in range(DIM) if i % len(pservers) == rank}
-    lock, finished, updates = threading.Lock(), set(), [0]
+    cond, finished = threading.Condition(), set()
+    state = {"version": 0, "pushes": 0, "acc": {i: 0.0 for i in shard}, "count": 0}
     all_done = threading.Event()
     server = listen(current)
+
+    def handle(conn, msg):
+        if msg["op"] == "pull":
+            cond.wait_for(lambda: state["version"] >= msg["step"])
+            send(conn, {"w": {str(i): v for i, v in shard.items()}})
+        elif msg["op"] == "push":
+            check(msg["step"] == state["version"], "a push for step %d at step %d" % (
+                msg["step"], state["version"]))
+            for i, g in msg["grad"].items():
+                state["acc"][int(i)] += g
+            state["pushes"] += 1
+            state["count"] += 1
+            if state["count"] == len(trainers):  # everyone's gradient is in: apply the mean
+                for i in shard:
+                    shard[i] -= LR * state["acc"][i] / len(trainers)
+                    state["acc"][i] = 0.0
+                state["count"] = 0
+                state["version"] += 1
+                cond.notify_all()
+            send(conn, {"ok": True})
+        elif msg["op"] == "done":
+            finished.add(msg["trainer"])
+            last = len(finished) == len(trainers)
+            if last:  # report before the last trainer hears back: once the trainers have
+                # ended, the job is complete and the pservers are stopped
+                report(role="pserver", rank=rank, endpoint=current, pservers=pservers,
+                       trainers=trainers, shard=sorted(shard), steps=state["version"],
+                       pushes=state["pushes"], finished=sorted(finished))
+            send(conn, {"ok": True})
+            if last:
+                all_done.set()
 
     def serve(conn):
         with conn:
@@ -57,25 +92,8 @@ def pserver(rank, current, pservers, trainers):
                     msg = recv(conn)
                 except ConnectionError:
                     return
-                with lock:
-                    if msg["op"] == "pull":
-                        send(conn, {"w": {str(i): v for i, v in shard.items()}})
-                    elif msg["op"] == "push":
-                        for i, g in msg["grad"].items():
-                            shard[int(i)] -= LR * g
-                        updates[0] += 1
-                        send(conn, {"ok": True})
-                    elif msg["op"] == "done":
-                        finished.add(msg["trainer"])
-                        last = len(finished) == len(trainers)
-                        if last:  # report before the last trainer hears back: once the
-                            # trainers have ended, the job is complete and pservers are stopped
-                            report(role="pserver", rank=rank, endpoint=current,
-                                   pservers=pservers, trainers=trainers, shard=sorted(shard),
-                                   updates=updates[0], finished=sorted(finished))
-                        send(conn, {"ok": True})
-                        if last:
-                            all_done.set()
+                with cond:
+                    handle(conn, msg)
 
     def accept_loop():
         while True:
@@ -89,15 +107,15 @@ def pserver(rank, current, pservers, trainers):
 
 def trainer(rank, current, pservers, trainers):
     wait_for_gate()
-    rnd = random.Random(rank)
+    rnd = random.Random(rank)  # this trainer's own data; one model fits everyone's
     xs = [[rnd.uniform(-1, 1) for _ in range(DIM)] for _ in range(ROWS)]
     ys = [sum(a * b for a, b in zip(x, W_TRUE)) for x in xs]
     conns = [connect(ep) for ep in pservers]
 
-    def pull():
+    def pull(step):
         w = [0.0] * DIM
         for c in conns:
-            send(c, {"op": "pull"})
+            send(c, {"op": "pull", "step": step})
             for i, v in recv(c)["w"].items():
                 w[int(i)] = v
         return w
@@ -105,19 +123,19 @@ def trainer(rank, current, pservers, trainers):
     def loss(w):
         return sum((sum(a * b for a, b in zip(x, w)) - y) ** 2 for x, y in zip(xs, ys)) / ROWS
 
-    loss0 = loss(pull())
-    for _ in range(STEPS):
-        w = pull()
+    loss0 = loss(pull(0))
+    for step in range(STEPS):
+        w = pull(step)
         err = [sum(a * b for a, b in zip(x, w)) - y for x, y in zip(xs, ys)]
         grad = [sum(e * x[i] for e, x in zip(err, xs)) / ROWS for i in range(DIM)]
         for k, c in enumerate(conns):
-            send(c, {"op": "push", "grad": {str(i): grad[i] for i in range(DIM)
-                                            if i % len(pservers) == k}})
+            send(c, {"op": "push", "step": step,
+                     "grad": {str(i): grad[i] for i in range(DIM) if i % len(pservers) == k}})
             recv(c)
-    final = loss(pull())
-    print("trainer %d: loss %.6f -> %.6f" % (rank, loss0, final), flush=True)
-    untrained = loss([0.0] * DIM)  # the loss of the model before anyone trained it
-    check(final < untrained * 1e-3, "the model did not fit: loss %.6f -> %.6f" % (loss0, final))
+    final = loss(pull(STEPS))
+    print("trainer %d: loss %.6f -> %.3g after %d synchronous steps" % (rank, loss0, final, STEPS),
+          flush=True)
+    check(final < loss0 * 1e-6, "the model did not fit: loss %.6f -> %.6f" % (loss0, final))
     for c in conns:
         send(c, {"op": "done", "trainer": rank})
         recv(c)

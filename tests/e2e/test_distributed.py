@@ -143,11 +143,12 @@ def test_paddle_ps_example_trains_through_the_pservers(server, api, examples_dir
     for i, n in enumerate(names):  # every replica saw the same cluster, and itself in it
         assert res[n]["pservers"] == pservers and res[n]["trainers"] == trainers
         assert res[n]["endpoint"] == (pservers + trainers)[i]
-    for n in names[:2]:  # each pserver served both trainers: 2 × 40 pushes
-        assert res[n]["updates"] == 80 and res[n]["finished"] == [0, 1], res[n]
+    for n in names[:2]:  # each pserver applied 40 synchronous steps of both trainers' pushes
+        assert res[n]["steps"] == 40 and res[n]["pushes"] == 80, res[n]
+        assert res[n]["finished"] == [0, 1], res[n]
     assert res[names[0]]["shard"] == [0, 2, 4, 6] and res[names[1]]["shard"] == [1, 3, 5, 7]
     for n in names[2:]:
-        assert res[n]["loss"] < 0.01, res[n]
+        assert res[n]["loss"] < res[n]["loss0"] * 1e-6, res[n]
     # logs are per task, labelled with the task
     assert all("serving" in text for t, text in logs(api, jid).items() if "pserver" in t)
 
@@ -209,7 +210,8 @@ def test_spark_submit_mapping(api, examples_dir, tmp_path):
     assert env["SPARK_DRIVER_CORES"] == "1" and env["SPARK_LOCAL_IP"] == "127.0.0.1"
     assert env["SPARK_DRIVER_ENDPOINT"] == env["PF_TASK_ENDPOINT"]
     rts = runtimes(job)
-    assert all(rts["%s-executor-%d" % (jid, i)]["status"] == "succeeded" for i in range(3))
+    for i in range(3):  # nothing to run: ended at once, or stopped with the driver
+        assert rts["%s-executor-%d" % (jid, i)]["status"] in ("succeeded", "terminated")
     enforced = rts[jid + "-driver-0"].get("enforced", "")
     if enforced.startswith("cgroup"):  # driver 500m/1Gi + 3 executors × 250m/256Mi
         assert "cpu 1250m" in enforced and "memory 1792Mi" in enforced, enforced
