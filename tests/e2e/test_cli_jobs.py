@@ -324,6 +324,9 @@ def test_log_show_and_tail(cli, api, tmp_path):
         ["line-%d" % i for i in range(1, 6)], out
     tail = cli.ok("log", "show", job_id, "--tail", "2")
     assert [l for l in tail.splitlines() if l.startswith("line-")] == ["line-4", "line-5"]
+    followed = cli.ok("log", "show", job_id, "-f", timeout=60)  # already ended: whole log
+    assert [l for l in followed.splitlines() if l.startswith("line-")] == \
+        ["line-%d" % i for i in range(1, 6)], followed
     doc = json.loads(cli.ok("-o", "json", "log", "show", job_id))
     assert doc["jobID"] == job_id and doc["taskList"] and doc["eventList"] == []
     r = cli("log", "show", "job-0000000000000000")
