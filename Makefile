@@ -6,7 +6,7 @@ PREFIX     ?= /usr/local
 PORT       ?= 8999
 DATA_DIR   ?= $(HOME)/.paddleflow/server
 
-.PHONY: all deps build run test test-plain test-asan unit e2e install bench crash-test fuzz clean format
+.PHONY: all deps build run test test-plain test-asan install bench crash-test fuzz soak valgrind clean format
 
 all: build
 
@@ -35,6 +35,20 @@ install: build
 bench: build
 	@scripts/deps.sh --bench
 	@bench/run.sh $(BUILD)
+
+# long runs, each behind its own command (docs/reliability.md, docs/benchmarks.md)
+crash-test: build
+	@/usr/bin/python3 tests/crash/crash_test.py --bin-dir $(BUILD)/bin
+
+fuzz: deps
+	@scripts/fuzz.sh $(or $(SECONDS),60)
+
+soak: build
+	@scripts/soak.sh $(BUILD)
+
+valgrind: build
+	@scripts/deps.sh --valgrind
+	@scripts/valgrind.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
