@@ -151,6 +151,14 @@ const char **cli_split(const char *s, size_t *n);
 /* Parses a decimal integer option; EXIT_USAGE after a message when invalid. */
 int cli_int_opt(const cli_ctx *ctx, const cli_parsed *p, const char *long_name, long long *out);
 
+/* Prints fmt with the one string arg, or {"success":true} for -o json. EXIT_OK. */
+int cli_done(const cli_ctx *ctx, const char *fmt, const char *arg);
+/* Prints a library result's raw JSON with indent 4. */
+void cli_print_raw(const char *json);
+/* Reads a max-keys option (max_opt) and a marker option (marker_opt, may be NULL). */
+int cli_page_opts(const cli_ctx *ctx, const cli_parsed *p, const char *max_opt,
+                  const char *marker_opt, pf_page_options *page);
+
 /* ---- the groups ---- */
 extern const cli_group cli_group_job, cli_group_queue, cli_group_flavour, cli_group_user,
     cli_group_fs, cli_group_cluster, cli_group_log, cli_group_version, cli_group_completion,

@@ -1,7 +1,7 @@
 /* cmd_cluster.c — `paddleflow cluster …` (root only): create/list/show/update/delete. */
 #include <stdlib.h>
 
-#include "cli/cmd_misc.h"
+#include "cli/cli.h"
 
 static const char *const HEADERS[] = {"cluster id", "cluster name", "description", "cluster type",
                                       "version",    "status",       "update time"};

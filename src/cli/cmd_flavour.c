@@ -1,38 +1,7 @@
-/* cmd_flavour.c — `paddleflow flavour …` (api.md §9.5), plus the helpers the small admin
- * command files share (cmd_misc.h). */
+/* cmd_flavour.c — `paddleflow flavour …` (api.md §9.5): create/list/show/update/delete. */
 #include <stdlib.h>
 
-#include "cli/cmd_misc.h"
-
-int cli_done(const cli_ctx *ctx, const char *fmt, const char *arg)
-{
-    if (ctx->output == OUT_JSON) {
-        json_t *o = json_pack("{s:b}", "success", 1);
-        cli_print_json(stdout, o);
-        json_decref(o);
-    } else {
-        printf(fmt, arg);
-        putchar('\n');
-    }
-    return EXIT_OK;
-}
-
-void cli_print_raw(const char *json)
-{
-    json_t *j = cli_json(json);
-    cli_print_json(stdout, j);
-    json_decref(j);
-}
-
-int cli_page_opts(const cli_ctx *ctx, const cli_parsed *p, const char *max_opt,
-                  const char *marker_opt, pf_page_options *page)
-{
-    long long max = 0;
-    int rc = cli_int_opt(ctx, p, max_opt, &max);
-    page->max_keys = (int)max;
-    page->marker = marker_opt ? cli_opt_value(p, marker_opt) : NULL;
-    return rc;
-}
+#include "cli/cli.h"
 
 static void flavour_row(cli_table *t, const pf_flavour *f)
 {

@@ -1,7 +1,7 @@
 /* cmd_fs.c — `paddleflow fs …`: filesystems that jobs mount (create/list/show/delete). */
 #include <stdlib.h>
 
-#include "cli/cmd_misc.h"
+#include "cli/cli.h"
 
 static const char *const HEADERS[] = {"name", "owner", "type", "url", "host path", "create time"};
 

@@ -1,5 +1,5 @@
 /* cmd_user.c — `paddleflow user …` (api.md §9.5): add, set (password), delete, list. */
-#include "cli/cmd_misc.h"
+#include "cli/cli.h"
 
 static int run_list(cli_ctx *ctx, const cli_parsed *p)
 {

@@ -1,6 +1,6 @@
 /* render.c — small helpers the command files share: JSON printing in upstream's style
  * (indent 4, key order kept, UTF-8 as is), cell text for JSON values, the "marker:" line,
- * and parsers for the k=v,k2=v2 and a,b option values. */
+ * parsers for the k=v,k2=v2 and a,b option values, success lines and paging options. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,4 +111,34 @@ int cli_int_opt(const cli_ctx *ctx, const cli_parsed *p, const char *long_name, 
         return cli_bad_value(ctx, p, long_name, "'%s' is not a valid integer.", v);
     *out = x;
     return EXIT_OK;
+}
+
+int cli_done(const cli_ctx *ctx, const char *fmt, const char *arg)
+{
+    if (ctx->output == OUT_JSON) {
+        json_t *o = json_pack("{s:b}", "success", 1);
+        cli_print_json(stdout, o);
+        json_decref(o);
+    } else {
+        printf(fmt, arg);
+        putchar('\n');
+    }
+    return EXIT_OK;
+}
+
+void cli_print_raw(const char *json)
+{
+    json_t *j = cli_json(json);
+    cli_print_json(stdout, j);
+    json_decref(j);
+}
+
+int cli_page_opts(const cli_ctx *ctx, const cli_parsed *p, const char *max_opt,
+                  const char *marker_opt, pf_page_options *page)
+{
+    long long max = 0;
+    int rc = cli_int_opt(ctx, p, max_opt, &max);
+    page->max_keys = (int)max;
+    page->marker = marker_opt ? cli_opt_value(p, marker_opt) : NULL;
+    return rc;
 }
