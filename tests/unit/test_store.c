@@ -1,0 +1,817 @@
+/* test_store.c — the store engine (src/server/store/store.h) and the job tables (jobs.h)
+ * against a real SQLite database in a temporary directory: group commit under concurrent
+ * writers (every acknowledged write survives a reopen; a failing write rolls back alone,
+ * without spoiling the others of its transaction), idempotent migrations, job insert/get,
+ * every list filter and paging, the status guard as applied by the store, soft delete. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "base/json.h"
+#include "base/timeutil.h"
+#include "server/store/jobs.h"
+#include "server/store/schema.h"
+#include "server/store/store.h"
+
+typedef struct {
+    char dir[64];
+    char path[128];
+    pf_store *s;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/pf-store-XXXXXX");
+    if (!mkdtemp(f->dir)) return -1;
+    snprintf(f->path, sizeof f->path, "%s/paddleflow.db", f->dir);
+    pf_error e;
+    f->s = pf_store_open(f->path, &e);
+    if (!f->s) return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    pf_store_close(f->s);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    int rc = system(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+static void reopen(fixture *f)
+{
+    pf_store_close(f->s);
+    pf_error e;
+    f->s = pf_store_open(f->path, &e);
+    if (!f->s) fail_msg("reopen: %s", e.message);
+}
+
+static void expect_ok(int rc, const pf_error *e)
+{
+    if (rc != 0) fail_msg("%s: %s", e->code, e->message);
+}
+
+static void expect_code(int rc, const pf_error *e, const char *code)
+{
+    assert_int_equal(rc, -1);
+    assert_string_equal(e->code, code);
+}
+
+/* ---- jobs through the writer ---- */
+
+typedef struct {
+    const char *id, *user, *queue, *labels; /* labels: JSON object text or NULL */
+    int64_t created_at;
+    int64_t pk; /* out */
+} new_job;
+
+static int w_insert(sqlite3 *db, void *arg, pf_error *e)
+{
+    new_job *j = arg;
+    pf_job_row r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.id, sizeof r.id, "%s", j->id);
+    snprintf(r.user, sizeof r.user, "%s", j->user ? j->user : "root");
+    snprintf(r.queue, sizeof r.queue, "%s", j->queue ? j->queue : "default-queue");
+    snprintf(r.queue_id, sizeof r.queue_id, "queue-00000000");
+    snprintf(r.type, sizeof r.type, "single");
+    snprintf(r.framework, sizeof r.framework, "standalone");
+    snprintf(r.status, sizeof r.status, "init");
+    snprintf(r.priority, sizeof r.priority, "NORMAL");
+    r.name = (char *)"name-of-job";
+    r.message = (char *)"";
+    r.config = json_object();
+    if (j->labels) json_object_set_new(r.config, "labels", json_loads(j->labels, 0, NULL));
+    r.created_at = r.updated_at = j->created_at ? j->created_at : pf_now_ms();
+    int rc = pf_job_insert(db, &r, e);
+    json_decref(r.config);
+    j->pk = r.pk;
+    return rc;
+}
+
+static int64_t insert(pf_store *s, const char *id, const char *user, const char *queue,
+                      const char *labels, int64_t created_at)
+{
+    new_job j = {id, user, queue, labels, created_at, 0};
+    pf_error e;
+    expect_ok(pf_store_write(s, w_insert, &j, &e), &e);
+    assert_true(j.pk > 0);
+    return j.pk;
+}
+
+typedef struct {
+    const char *id, *status, *message;
+    char out[16];
+} trans;
+
+static int w_transition(sqlite3 *db, void *arg, pf_error *e)
+{
+    trans *t = arg;
+    return pf_job_transition(db, t->id, t->status, t->message, t->out, e);
+}
+
+/* Transitions and returns what the store wrote. */
+static const char *move(pf_store *s, const char *id, const char *status, const char *message)
+{
+    static __thread trans t;
+    t = (trans){id, status, message, ""};
+    pf_error e;
+    expect_ok(pf_store_write(s, w_transition, &t, &e), &e);
+    return t.out;
+}
+
+static pf_job_row get(pf_store *s, const char *id)
+{
+    pf_job_row r;
+    pf_error e;
+    int rc = pf_job_get(pf_store_reader(s), id, &r, &e);
+    if (rc != 0) fail_msg("get %s: %d %s", id, rc, e.message);
+    return r;
+}
+
+static bool exists(pf_store *s, const char *id)
+{
+    pf_job_row r;
+    pf_error e;
+    int rc = pf_job_get(pf_store_reader(s), id, &r, &e);
+    assert_true(rc == 0 || rc == 1);
+    if (rc == 0) pf_job_row_clear(&r);
+    return rc == 0;
+}
+
+/* ---- group commit ---- */
+
+#define THREADS 8
+#define PER_THREAD 40
+
+typedef struct {
+    pf_store *s;
+    int t;
+    bool acked[PER_THREAD];
+} writer_arg;
+
+static void *writer(void *p)
+{
+    writer_arg *a = p;
+    for (int i = 0; i < PER_THREAD; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "gc-%d-%d", a->t, i);
+        new_job j = {id, "u", "q", NULL, 0, 0};
+        pf_error e;
+        a->acked[i] = pf_store_write(a->s, w_insert, &j, &e) == 0;
+    }
+    return NULL;
+}
+
+static void test_group_commit_acknowledged_writes_survive(void **state)
+{
+    fixture *f = *state;
+    uint64_t c0, w0, c1, w1;
+    pf_store_stats(f->s, &c0, &w0);
+    pthread_t th[THREADS];
+    writer_arg args[THREADS];
+    for (int t = 0; t < THREADS; t++) {
+        args[t].s = f->s;
+        args[t].t = t;
+        pthread_create(&th[t], NULL, writer, &args[t]);
+    }
+    for (int t = 0; t < THREADS; t++) pthread_join(th[t], NULL);
+    pf_store_stats(f->s, &c1, &w1);
+    assert_int_equal(w1 - w0, THREADS * PER_THREAD);
+    /* concurrent writers share transactions: fewer commits than writes */
+    if (!(c1 - c0 < w1 - w0))
+        fail_msg("%llu commits for %llu writes", (unsigned long long)(c1 - c0),
+                 (unsigned long long)(w1 - w0));
+    reopen(f);
+    int n = 0;
+    for (int t = 0; t < THREADS; t++)
+        for (int i = 0; i < PER_THREAD; i++) {
+            char id[32];
+            snprintf(id, sizeof id, "gc-%d-%d", t, i);
+            assert_true(args[t].acked[i]);
+            if (!exists(f->s, id)) fail_msg("acknowledged %s lost after reopen", id);
+            n++;
+        }
+    assert_int_equal(n, THREADS * PER_THREAD);
+}
+
+/* One slow write holds the writer; meanwhile three writes queue up and share the next
+ * transaction. The one that fails (after writing a row) must roll back alone. */
+static int started;
+
+static int w_slow(sqlite3 *db, void *arg, pf_error *e)
+{
+    __atomic_store_n(&started, 1, __ATOMIC_SEQ_CST);
+    usleep(300 * 1000);
+    return w_insert(db, arg, e);
+}
+
+static int w_insert_then_fail(sqlite3 *db, void *arg, pf_error *e)
+{
+    if (w_insert(db, arg, e) != 0) return -1;
+    return pf_fail(e, "InternalError", "deliberate failure after a write");
+}
+
+typedef struct {
+    pf_store *s;
+    pf_store_write_fn fn;
+    new_job job;
+    pf_error e;
+    int rc;
+} async_write;
+
+static void *run_write(void *p)
+{
+    async_write *a = p;
+    a->rc = pf_store_write(a->s, a->fn, &a->job, &a->e);
+    return NULL;
+}
+
+static void test_failing_write_rolls_back_alone(void **state)
+{
+    fixture *f = *state;
+    async_write w[4] = {
+        {.s = f->s, .fn = w_slow, .job = {.id = "slow"}},
+        {.s = f->s, .fn = w_insert_then_fail, .job = {.id = "dup", .labels = "{\"bad\":\"1\"}"}},
+        {.s = f->s, .fn = w_insert, .job = {.id = "dup", .labels = "{\"good\":\"1\"}"}},
+        {.s = f->s, .fn = w_insert, .job = {.id = "other"}},
+    };
+    uint64_t c0, w0, c1, w1;
+    pf_store_stats(f->s, &c0, &w0);
+    pthread_t th[4];
+    pthread_create(&th[0], NULL, run_write, &w[0]);
+    while (!__atomic_load_n(&started, __ATOMIC_SEQ_CST)) usleep(1000);
+    for (int i = 1; i < 4; i++) {
+        pthread_create(&th[i], NULL, run_write, &w[i]);
+        usleep(20 * 1000); /* queue them in this order */
+    }
+    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    pf_store_stats(f->s, &c1, &w1);
+    assert_int_equal(w1 - w0, 4);
+    assert_int_equal(c1 - c0, 2); /* slow alone, then the three together */
+    expect_ok(w[0].rc, &w[0].e);
+    expect_code(w[1].rc, &w[1].e, "InternalError");
+    assert_string_equal(w[1].e.message, "deliberate failure after a write");
+    /* the failed write's row is gone, so the same id inserted after it in the same
+     * transaction succeeded */
+    expect_ok(w[2].rc, &w[2].e);
+    expect_ok(w[3].rc, &w[3].e);
+    reopen(f);
+    assert_true(exists(f->s, "slow"));
+    assert_true(exists(f->s, "other"));
+    pf_job_row r = get(f->s, "dup");
+    assert_int_equal(r.pk, w[2].job.pk);
+    assert_non_null(json_object_get(json_object_get(r.config, "labels"), "good"));
+    pf_job_row_clear(&r);
+    /* its labels were rolled back too: only the good row's label is indexed */
+    pf_job_filter flt = {.labels = json_pack("{s:s}", "bad", "1"), .limit = 10};
+    pf_job_row *rows;
+    int n;
+    pf_error e;
+    expect_ok(pf_job_list(pf_store_reader(f->s), &flt, &rows, &n, &e), &e);
+    assert_int_equal(n, 0);
+    free(rows);
+    json_decref(flt.labels);
+}
+
+static int w_exec(sqlite3 *db, void *arg, pf_error *e)
+{
+    return sqlite3_exec(db, arg, NULL, NULL, NULL) == SQLITE_OK ? 0 : pf_store_fail(db, e, arg);
+}
+
+static void test_sql_error_write_reports_and_store_goes_on(void **state)
+{
+    fixture *f = *state;
+    pf_error e;
+    expect_code(pf_store_write(f->s, w_exec, "INSERT INTO no_such_table VALUES (1)", &e), &e,
+                "InternalError");
+    assert_non_null(strstr(e.message, "no_such_table"));
+    insert(f->s, "after-error", NULL, NULL, NULL, 0);
+    assert_true(exists(f->s, "after-error"));
+}
+
+/* ---- migrations ---- */
+
+static int user_version(pf_store *s)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(pf_store_reader(s), "PRAGMA user_version", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void test_migrations_idempotent(void **state)
+{
+    fixture *f = *state;
+    assert_true(pf_schema_version() >= 1);
+    assert_int_equal(user_version(f->s), pf_schema_version());
+    insert(f->s, "kept", "alice", "q", "{\"a\":\"b\"}", 0);
+    for (int i = 0; i < 3; i++) {
+        reopen(f);
+        assert_int_equal(user_version(f->s), pf_schema_version());
+        pf_job_row r = get(f->s, "kept");
+        assert_string_equal(r.user, "alice");
+        pf_job_row_clear(&r);
+    }
+    /* migrating an up-to-date database again directly is a no-op */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    pf_error e;
+    expect_ok(pf_schema_migrate(db, &e), &e);
+    sqlite3_close(db);
+    assert_true(exists(f->s, "kept"));
+}
+
+static void test_newer_schema_refused(void **state)
+{
+    fixture *f = *state;
+    pf_error e;
+    expect_ok(pf_store_write(f->s, w_exec, "PRAGMA user_version = 9999", &e), &e);
+    pf_store_close(f->s);
+    f->s = pf_store_open(f->path, &e);
+    assert_null(f->s);
+    assert_non_null(strstr(e.message, "newer than this server"));
+    /* put it back so the fixture can close a store */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", pf_schema_version());
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    f->s = pf_store_open(f->path, &e);
+    assert_non_null(f->s);
+}
+
+/* ---- insert / get ---- */
+
+static void test_insert_get(void **state)
+{
+    fixture *f = *state;
+    int64_t pk = insert(f->s, "job-0123456789abcdef", "alice", "q1", "{\"k\":\"v\"}", 1700000000123);
+    pf_job_row r = get(f->s, "job-0123456789abcdef");
+    assert_int_equal(r.pk, pk);
+    assert_string_equal(r.user, "alice");
+    assert_string_equal(r.queue, "q1");
+    assert_string_equal(r.status, "init");
+    assert_string_equal(r.priority, "NORMAL");
+    assert_string_equal(r.name, "name-of-job");
+    assert_string_equal(r.message, "");
+    assert_int_equal(r.created_at, 1700000000123);
+    assert_int_equal(r.updated_at, 1700000000123);
+    assert_int_equal(r.activated_at, 0);
+    assert_int_equal(r.finished_at, 0);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r.config, "labels"), "k")),
+                        "v");
+    assert_null(r.runtime);
+    pf_job_row_clear(&r);
+    pf_error e;
+    pf_job_row miss;
+    assert_int_equal(pf_job_get(pf_store_reader(f->s), "job-missing", &miss, &e), 1);
+    /* a duplicate live id */
+    new_job j = {"job-0123456789abcdef", NULL, NULL, NULL, 0, 0};
+    expect_code(pf_store_write(f->s, w_insert, &j, &e), &e, "JobCreateFailed");
+    assert_string_equal(e.message, "create job[name-of-job] in database failed, err: job id "
+                                   "job-0123456789abcdef already exists");
+}
+
+/* ---- list ---- */
+
+static pf_job_row *list(pf_store *s, pf_job_filter *flt, int *n)
+{
+    pf_job_row *rows;
+    pf_error e;
+    if (!flt->limit) flt->limit = 100;
+    expect_ok(pf_job_list(pf_store_reader(s), flt, &rows, n, &e), &e);
+    return rows;
+}
+
+/* The ids a filter lists, newest first, joined by spaces; labels given as JSON text. */
+static void expect_list(pf_store *s, pf_job_filter flt, const char *labels, const char *want)
+{
+    if (labels) flt.labels = json_loads(labels, 0, NULL);
+    int n;
+    pf_job_row *rows = list(s, &flt, &n);
+    char got[1024] = "";
+    for (int i = 0; i < n; i++) {
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? " " : "", rows[i].id);
+        pf_job_row_clear(&rows[i]);
+    }
+    free(rows);
+    json_decref(flt.labels);
+    if (strcmp(got, want) != 0) fail_msg("listed \"%s\", want \"%s\"", got, want);
+}
+
+static void test_list_filters(void **state)
+{
+    fixture *f = *state;
+    insert(f->s, "j1", "alice", "q1", "{\"a\":\"1\",\"b\":\"2\"}", 1000);
+    insert(f->s, "j2", "bob", "q1", "{\"a\":\"1\"}", 1000);
+    insert(f->s, "j3", "alice", "q2", "{\"a\":\"2\",\"b\":\"2\"}", 1000);
+    insert(f->s, "j4", "root", "q2", NULL, 1000);
+    insert(f->s, "j5", "alice", "q1", "{\"b\":\"2\",\"a \":\"1\"}", 1000);
+    int64_t before = pf_now_ms();
+    move(f->s, "j1", "pending", "");
+    move(f->s, "j2", "pending", "");
+    move(f->s, "j2", "running", "job is running");
+    move(f->s, "j3", "running", "job is running");
+    move(f->s, "j3", "succeeded", "job is succeeded");
+
+    expect_list(f->s, (pf_job_filter){0}, NULL, "j5 j4 j3 j2 j1");
+    expect_list(f->s, (pf_job_filter){.status = "pending"}, NULL, "j1");
+    expect_list(f->s, (pf_job_filter){.status = "running"}, NULL, "j2");
+    expect_list(f->s, (pf_job_filter){.status = "init"}, NULL, "j5 j4");
+    expect_list(f->s, (pf_job_filter){.status = "no-such-status"}, NULL, "");
+    expect_list(f->s, (pf_job_filter){.queue = "q1"}, NULL, "j5 j2 j1");
+    expect_list(f->s, (pf_job_filter){.queue = "q3"}, NULL, "");
+    expect_list(f->s, (pf_job_filter){.user = "alice"}, NULL, "j5 j3 j1");
+    expect_list(f->s, (pf_job_filter){.user = "Alice"}, NULL, "");
+    expect_list(f->s, (pf_job_filter){.user = "alice", .queue = "q1"}, NULL, "j5 j1");
+    expect_list(f->s, (pf_job_filter){.user = "alice", .queue = "q1", .status = "init"}, NULL,
+                "j5");
+    /* labels: every given pair must match (D3) */
+    expect_list(f->s, (pf_job_filter){0}, "{\"a\":\"1\"}", "j2 j1");
+    expect_list(f->s, (pf_job_filter){0}, "{\"a\":\"1\",\"b\":\"2\"}", "j1");
+    expect_list(f->s, (pf_job_filter){0}, "{\"b\":\"2\"}", "j5 j3 j1");
+    expect_list(f->s, (pf_job_filter){0}, "{\"a\":\"1\",\"b\":\"3\"}", "");
+    expect_list(f->s, (pf_job_filter){0}, "{\"c\":\"1\"}", "");
+    expect_list(f->s, (pf_job_filter){0}, "{\"A\":\"1\"}", "");    /* keys are exact */
+    expect_list(f->s, (pf_job_filter){0}, "{\"a\":\"1 \"}", "");   /* values too */
+    expect_list(f->s, (pf_job_filter){0}, "{\"a\":\"1' OR '1'='1\"}", "");
+    expect_list(f->s, (pf_job_filter){0}, "{}", "j5 j4 j3 j2 j1"); /* empty = no filter */
+    expect_list(f->s, (pf_job_filter){.user = "alice", .status = "pending"}, "{\"a\":\"1\"}", "j1");
+    /* updated since / started since */
+    expect_list(f->s, (pf_job_filter){.updated_since_ms = before}, NULL, "j3 j2 j1");
+    expect_list(f->s, (pf_job_filter){.updated_since_ms = 1001}, NULL, "j3 j2 j1");
+    expect_list(f->s, (pf_job_filter){.updated_since_ms = 1000}, NULL, "j5 j4 j3 j2 j1");
+    expect_list(f->s, (pf_job_filter){.started_since_ms = before}, NULL, "j3 j2");
+    expect_list(f->s, (pf_job_filter){.started_since_ms = 1}, NULL, "j3 j2"); /* never started: out */
+    expect_list(f->s, (pf_job_filter){.started_since_ms = pf_now_ms() + 60000}, NULL, "");
+    expect_list(f->s, (pf_job_filter){.started_since_ms = before, .status = "running"}, NULL, "j2");
+    /* limit */
+    expect_list(f->s, (pf_job_filter){.limit = 2}, NULL, "j5 j4");
+    expect_list(f->s, (pf_job_filter){.limit = 1, .queue = "q2"}, NULL, "j4");
+}
+
+static void test_list_paging(void **state)
+{
+    fixture *f = *state;
+    const int total = 23, page = 5;
+    for (int i = 0; i < total; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "p%02d", i);
+        insert(f->s, id, i % 2 ? "odd" : "even", "q", NULL, 1000 + i);
+    }
+    bool seen[23] = {false};
+    int count = 0, pages = 0;
+    int64_t before = 0, last_pk = INT64_MAX;
+    for (;;) {
+        pf_job_filter flt = {.before_pk = before, .limit = page + 1};
+        int n;
+        pf_job_row *rows = list(f->s, &flt, &n);
+        pages++;
+        bool more = n > page;
+        if (more) n = page;
+        for (int i = 0; i < n; i++) {
+            assert_true(rows[i].pk < last_pk); /* strictly newest first, across pages */
+            last_pk = rows[i].pk;
+            int idx = atoi(rows[i].id + 1);
+            assert_false(seen[idx]);
+            seen[idx] = true;
+            count++;
+        }
+        before = n ? rows[n - 1].pk : 0;
+        for (int i = 0; i < (more ? n + 1 : n); i++) pf_job_row_clear(&rows[i]);
+        free(rows);
+        if (!more) break;
+    }
+    assert_int_equal(count, total);
+    assert_int_equal(pages, 5);
+    /* paging with a filter: the odd user's 11 jobs in pages of 4 */
+    before = 0;
+    count = 0;
+    for (int p = 0; p < 10; p++) {
+        pf_job_filter flt = {.user = "odd", .before_pk = before, .limit = 4};
+        int n;
+        pf_job_row *rows = list(f->s, &flt, &n);
+        for (int i = 0; i < n; i++) {
+            assert_string_equal(rows[i].user, "odd");
+            count++;
+        }
+        before = n ? rows[n - 1].pk : 0;
+        for (int i = 0; i < n; i++) pf_job_row_clear(&rows[i]);
+        free(rows);
+        if (n < 4) break;
+    }
+    assert_int_equal(count, 11);
+}
+
+/* ---- transitions ---- */
+
+static void test_transition_guard_in_store(void **state)
+{
+    fixture *f = *state;
+    insert(f->s, "t1", NULL, NULL, NULL, 0);
+    assert_string_equal(move(f->s, "t1", "pending", "submitted"), "pending");
+    pf_job_row r = get(f->s, "t1");
+    assert_int_equal(r.activated_at, 0);
+    assert_int_equal(r.finished_at, 0);
+    assert_string_equal(r.message, "submitted");
+    pf_job_row_clear(&r);
+    int64_t t0 = pf_now_ms();
+    assert_string_equal(move(f->s, "t1", "running", "job is running"), "running");
+    r = get(f->s, "t1");
+    int64_t activated = r.activated_at;
+    assert_true(activated >= t0);
+    assert_int_equal(r.finished_at, 0);
+    pf_job_row_clear(&r);
+    usleep(5000);
+    /* running again (a message update): the first start time stays */
+    assert_string_equal(move(f->s, "t1", "running", "still running"), "running");
+    r = get(f->s, "t1");
+    assert_int_equal(r.activated_at, activated);
+    assert_string_equal(r.message, "still running");
+    pf_job_row_clear(&r);
+    assert_string_equal(move(f->s, "t1", "succeeded", "job is succeeded"), "succeeded");
+    r = get(f->s, "t1");
+    assert_true(r.finished_at >= activated);
+    int64_t finished = r.finished_at, updated = r.updated_at;
+    pf_job_row_clear(&r);
+    usleep(5000);
+    /* final: nothing moves, not even the message or the times */
+    assert_string_equal(move(f->s, "t1", "failed", "late failure"), "succeeded");
+    assert_string_equal(move(f->s, "t1", "running", "zombie"), "succeeded");
+    r = get(f->s, "t1");
+    assert_string_equal(r.status, "succeeded");
+    assert_string_equal(r.message, "job is succeeded");
+    assert_int_equal(r.finished_at, finished);
+    assert_int_equal(r.updated_at, updated);
+    pf_job_row_clear(&r);
+
+    /* terminating only ends terminated */
+    insert(f->s, "t2", NULL, NULL, NULL, 0);
+    move(f->s, "t2", "pending", "");
+    move(f->s, "t2", "running", "");
+    assert_string_equal(move(f->s, "t2", "terminating", "stop requested"), "terminating");
+    assert_string_equal(move(f->s, "t2", "running", "job is running"), "terminating");
+    r = get(f->s, "t2");
+    assert_string_equal(r.message, "job is terminating");
+    assert_int_equal(r.finished_at, 0);
+    pf_job_row_clear(&r);
+    assert_string_equal(move(f->s, "t2", "failed", "exit 143"), "terminated");
+    r = get(f->s, "t2");
+    assert_string_equal(r.status, "terminated");
+    assert_string_equal(r.message, "job is terminated");
+    assert_true(r.finished_at > 0);
+    pf_job_row_clear(&r);
+
+    /* a stop while init is final too, and records the finish time (D15) */
+    insert(f->s, "t3", NULL, NULL, NULL, 0);
+    assert_string_equal(move(f->s, "t3", "terminated", "job is terminated."), "terminated");
+    r = get(f->s, "t3");
+    assert_true(r.finished_at > 0);
+    assert_int_equal(r.activated_at, 0);
+    pf_job_row_clear(&r);
+
+    /* preempting */
+    insert(f->s, "t4", NULL, NULL, NULL, 0);
+    move(f->s, "t4", "running", "");
+    move(f->s, "t4", "preempting", "job is preempting");
+    assert_string_equal(move(f->s, "t4", "running", ""), "preempting");
+    assert_string_equal(move(f->s, "t4", "failed", "job is preempted"), "preempted");
+
+    /* unknown or deleted */
+    trans t = {"no-such-job", "running", "", ""};
+    pf_error e;
+    expect_code(pf_store_write(f->s, w_transition, &t, &e), &e, "JobNotFound");
+}
+
+static int w_set_message(sqlite3 *db, void *arg, pf_error *e)
+{
+    return pf_job_set_message(db, arg, "waiting for queue q", e);
+}
+
+typedef struct {
+    int64_t pk;
+    json_t *config;
+} spec_update;
+
+static int w_update_spec(sqlite3 *db, void *arg, pf_error *e)
+{
+    spec_update *u = arg;
+    return pf_job_update_spec(db, u->pk, "HIGH", u->config, e);
+}
+
+static void test_message_and_spec_updates(void **state)
+{
+    fixture *f = *state;
+    int64_t pk = insert(f->s, "m1", NULL, NULL, "{\"a\":\"1\"}", 0);
+    pf_error e;
+    expect_ok(pf_store_write(f->s, w_set_message, "m1", &e), &e);
+    pf_job_row r = get(f->s, "m1");
+    assert_string_equal(r.status, "init");
+    assert_string_equal(r.message, "waiting for queue q");
+    pf_job_row_clear(&r);
+    /* new labels replace the old ones in the label index */
+    spec_update u = {pk, json_pack("{s:{s:s}}", "labels", "b", "2")};
+    expect_ok(pf_store_write(f->s, w_update_spec, &u, &e), &e);
+    json_decref(u.config);
+    r = get(f->s, "m1");
+    assert_string_equal(r.priority, "HIGH");
+    pf_job_row_clear(&r);
+    expect_list(f->s, (pf_job_filter){0}, "{\"a\":\"1\"}", "");
+    expect_list(f->s, (pf_job_filter){0}, "{\"b\":\"2\"}", "m1");
+    /* a config without labels clears them */
+    u.config = json_object();
+    expect_ok(pf_store_write(f->s, w_update_spec, &u, &e), &e);
+    json_decref(u.config);
+    expect_list(f->s, (pf_job_filter){0}, "{\"b\":\"2\"}", "");
+}
+
+/* ---- soft delete ---- */
+
+static int w_soft_delete(sqlite3 *db, void *arg, pf_error *e)
+{
+    return pf_job_soft_delete(db, *(int64_t *)arg, e);
+}
+
+static int w_purge(sqlite3 *db, void *arg, pf_error *e)
+{
+    return pf_job_purge(db, *(int64_t *)arg, e);
+}
+
+static void test_soft_delete_frees_id(void **state)
+{
+    fixture *f = *state;
+    int64_t old_pk = insert(f->s, "reuse", "alice", "q", "{\"x\":\"y\"}", 0);
+    move(f->s, "reuse", "failed", "job is failed");
+    pf_error e;
+    expect_ok(pf_store_write(f->s, w_soft_delete, &old_pk, &e), &e);
+    assert_false(exists(f->s, "reuse"));
+    expect_list(f->s, (pf_job_filter){0}, NULL, "");
+    expect_list(f->s, (pf_job_filter){.user = "alice"}, NULL, "");
+    expect_list(f->s, (pf_job_filter){0}, "{\"x\":\"y\"}", "");
+    /* a deleted job cannot change status */
+    trans t = {"reuse", "running", "", ""};
+    expect_code(pf_store_write(f->s, w_transition, &t, &e), &e, "JobNotFound");
+    /* the id is free again */
+    int64_t new_pk = insert(f->s, "reuse", "bob", "q", NULL, 0);
+    assert_true(new_pk != old_pk);
+    pf_job_row r = get(f->s, "reuse");
+    assert_int_equal(r.pk, new_pk);
+    assert_string_equal(r.user, "bob");
+    assert_string_equal(r.status, "init");
+    pf_job_row_clear(&r);
+    expect_list(f->s, (pf_job_filter){0}, NULL, "reuse");
+    /* ... but only once while it lives */
+    new_job j = {"reuse", NULL, NULL, NULL, 0, 0};
+    expect_code(pf_store_write(f->s, w_insert, &j, &e), &e, "JobCreateFailed");
+    /* retention: the deleted row is listed for clean-up, then purged for good */
+    int64_t *pks;
+    int n;
+    expect_ok(pf_job_list_deleted_before(pf_store_reader(f->s), pf_now_ms() + 1000, &pks, &n, &e),
+              &e);
+    assert_int_equal(n, 1);
+    assert_int_equal(pks[0], old_pk);
+    free(pks);
+    expect_ok(pf_job_list_deleted_before(pf_store_reader(f->s), 1, &pks, &n, &e), &e);
+    assert_int_equal(n, 0);
+    free(pks);
+    expect_ok(pf_store_write(f->s, w_purge, &old_pk, &e), &e);
+    expect_ok(pf_job_list_deleted_before(pf_store_reader(f->s), pf_now_ms() + 1000, &pks, &n, &e),
+              &e);
+    assert_int_equal(n, 0);
+    free(pks);
+    /* purge never removes a live job */
+    expect_ok(pf_store_write(f->s, w_purge, &new_pk, &e), &e);
+    assert_true(exists(f->s, "reuse"));
+}
+
+static void test_list_unfinished(void **state)
+{
+    fixture *f = *state;
+    const char *final[] = {"succeeded", "failed", "terminated", "preempted"};
+    insert(f->s, "u-init", NULL, NULL, NULL, 0);
+    insert(f->s, "u-pending", NULL, NULL, NULL, 0);
+    move(f->s, "u-pending", "pending", "");
+    for (int i = 0; i < 4; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "u-%s", final[i]);
+        insert(f->s, id, NULL, NULL, NULL, 0);
+        move(f->s, id, "running", "");
+        if (!strcmp(final[i], "preempted")) move(f->s, id, "preempting", "");
+        move(f->s, id, final[i], "");
+    }
+    insert(f->s, "u-running", NULL, NULL, NULL, 0);
+    move(f->s, "u-running", "running", "");
+    insert(f->s, "u-terminating", NULL, NULL, NULL, 0);
+    move(f->s, "u-terminating", "running", "");
+    move(f->s, "u-terminating", "terminating", "");
+    int64_t pk = insert(f->s, "u-deleted", NULL, NULL, NULL, 0);
+    pf_error e;
+    expect_ok(pf_store_write(f->s, w_soft_delete, &pk, &e), &e);
+    pf_job_row *rows;
+    int n;
+    expect_ok(pf_job_list_unfinished(pf_store_reader(f->s), &rows, &n, &e), &e);
+    char got[256] = "";
+    for (int i = 0; i < n; i++) {
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? " " : "", rows[i].id);
+        pf_job_row_clear(&rows[i]);
+    }
+    free(rows);
+    assert_string_equal(got, "u-init u-pending u-running u-terminating"); /* oldest first */
+}
+
+/* ---- tasks and runtime ---- */
+
+typedef struct {
+    const char *name, *job;
+    int64_t pk;
+    const char *role;
+    int index;
+    const char *status;
+} task_put;
+
+static int w_task(sqlite3 *db, void *arg, pf_error *e)
+{
+    task_put *t = arg;
+    json_t *info = json_pack("{s:s}", "status", t->status);
+    int rc = pf_task_put(db, t->name, t->job, t->pk, t->role, t->index, t->status, info, e);
+    json_decref(info);
+    return rc;
+}
+
+static int w_runtime(sqlite3 *db, void *arg, pf_error *e)
+{
+    return pf_job_set_runtime(db, "rt", arg, e);
+}
+
+static void test_tasks_and_runtime(void **state)
+{
+    fixture *f = *state;
+    int64_t pk = insert(f->s, "rt", NULL, NULL, NULL, 0);
+    task_put tasks[] = {{"rt-worker-1", "rt", pk, "worker", 1, "running"},
+                        {"rt-worker-0", "rt", pk, "worker", 0, "running"},
+                        {"rt-pserver-0", "rt", pk, "pserver", 0, "pending"},
+                        {"rt-worker-0", "rt", pk, "worker", 0, "succeeded"}}; /* upsert */
+    pf_error e;
+    for (int i = 0; i < 4; i++) expect_ok(pf_store_write(f->s, w_task, &tasks[i], &e), &e);
+    json_t *list = pf_task_list(pf_store_reader(f->s), pk, &e);
+    assert_non_null(list);
+    assert_int_equal(json_array_size(list), 3);
+    const char *names[] = {"rt-pserver-0", "rt-worker-0", "rt-worker-1"};
+    for (int i = 0; i < 3; i++)
+        assert_string_equal(json_string_value(json_object_get(json_array_get(list, (size_t)i), "name")),
+                            names[i]);
+    json_t *w0 = json_array_get(list, 1);
+    assert_string_equal(json_string_value(json_object_get(w0, "status")), "succeeded");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(w0, "info"), "status")),
+                        "succeeded");
+    json_decref(list);
+    json_t *rt = json_pack("{s:i}", "round", 3);
+    expect_ok(pf_store_write(f->s, w_runtime, rt, &e), &e);
+    json_decref(rt);
+    pf_job_row r = get(f->s, "rt");
+    assert_int_equal(json_integer_value(json_object_get(r.runtime, "round")), 3);
+    pf_job_row_clear(&r);
+    expect_ok(pf_store_write(f->s, w_runtime, NULL, &e), &e);
+    r = get(f->s, "rt");
+    assert_null(r.runtime);
+    pf_job_row_clear(&r);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_group_commit_acknowledged_writes_survive),
+        T(test_failing_write_rolls_back_alone),
+        T(test_sql_error_write_reports_and_store_goes_on),
+        T(test_migrations_idempotent),
+        T(test_newer_schema_refused),
+        T(test_insert_get),
+        T(test_list_filters),
+        T(test_list_paging),
+        T(test_transition_guard_in_store),
+        T(test_message_and_spec_updates),
+        T(test_soft_delete_frees_id),
+        T(test_list_unfinished),
+        T(test_tasks_and_runtime),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
