@@ -7,11 +7,13 @@
  * Ports come from below the kernel's ephemeral range: an outgoing connection of any process
  * (even of a replica of the same job) takes an ephemeral source port, and could otherwise grab
  * a port handed to a replica that has not bound it yet. All ports of one plan are held bound
- * until the plan is complete, so they are distinct. */
+ * until the plan is complete, so they are distinct; consecutive plans walk on through the
+ * range, so the next job does not get a port that a starting replica has not bound yet. */
 #include "server/service/job_tasks.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,14 +96,30 @@ static bool port_taken(const int *ports, int n, int port)
     return false;
 }
 
+/* Where the next probe starts. The one piece of process state here, on purpose: a port handed
+ * to a job is only bound once its task runs, so a plan made meanwhile (the next job) must not
+ * probe it again; walking on from where the last plan stopped reuses a port only after the
+ * whole range went round. Random at first, so that a restarted server does not hand out the
+ * ports its still-running tasks were given. */
+static _Atomic unsigned port_cursor;
+
+static unsigned next_probe(void)
+{
+    unsigned seed = 0;
+    if (atomic_load(&port_cursor) == 0) {
+        if (getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = (unsigned)getpid();
+        unsigned zero = 0;
+        atomic_compare_exchange_strong(&port_cursor, &zero, seed | 1u);
+    }
+    return atomic_fetch_add(&port_cursor, 1u);
+}
+
 /* n distinct free loopback ports. */
 static void pick_ports(int *ports, int n)
 {
     int lo, hi, held[PORT_HOLD], nheld = 0;
     port_range(&lo, &hi);
-    unsigned start = 0;
-    if (getrandom(&start, sizeof start, 0) != sizeof start) start = (unsigned)getpid();
-    int span = hi - lo, next = span > 0 ? (int)(start % (unsigned)span) : 0, probed = 0;
+    int span = hi - lo, probed = 0;
     for (int i = 0; i < n; i++) {
         if (nheld == PORT_HOLD) {
             while (nheld)
@@ -109,9 +127,8 @@ static void pick_ports(int *ports, int n)
         }
         ports[i] = 0;
         int fd = -1;
-        while (!ports[i] && span > 0 && probed < span) { /* walk the range from a random start */
-            int port = lo + next;
-            next = (next + 1) % span;
+        while (!ports[i] && span > 0 && probed < span) { /* walk the range */
+            int port = lo + (int)(next_probe() % (unsigned)span);
             probed++;
             if (!port_taken(ports, i, port)) ports[i] = bind_port(port, &fd);
         }
