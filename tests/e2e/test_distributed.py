@@ -332,6 +332,13 @@ def test_gang_admission_waits_whole_and_starts_whole(api, tmp_path):
     job = show(api, jid)
     assert job["status"] == "pending" and "distributedRuntime" not in job and not job["startTime"]
     assert api.get("/log/job", query={"jobID": jid}).json["taskList"] == []
+    # a waiting distributed job that is stopped never starts any of its replicas
+    dropped = create(api, "paddle", [member("worker", 2, "touch %s/dropped-$PF_TASK_INDEX"
+                                            % tmp_path)], queue=q)
+    wait_for(lambda: "waiting" in show(api, dropped)["message"])
+    assert api.put("/job/" + dropped, query={"action": "stop"}).status == 200
+    job = wait_status(api, dropped, "terminated")
+    assert "distributedRuntime" not in job and job["message"] == "job is terminated"
     gate.write_text("x")
     # the first view with any task must already hold all three (one transaction)
     seen = wait_for(lambda: runtimes(show(api, jid)), interval=0.005)
@@ -340,6 +347,7 @@ def test_gang_admission_waits_whole_and_starts_whole(api, tmp_path):
     assert job["status"] == "succeeded", job["message"]
     assert all(text.strip() == "ON-TIME" for text in logs(api, jid).values()), logs(api, jid)
     assert wait_status(api, blocker, FINAL)["status"] == "succeeded"
+    assert not list(tmp_path.glob("dropped-*"))
 
 
 # ---- failure, stop ---------------------------------------------------------------------
