@@ -434,6 +434,31 @@ def test_running_distributed_job_survives_kill9_and_restart(make_server, tmp_pat
     assert wait_status(api, again, FINAL)["status"] == "succeeded"
 
 
+@pytest.mark.xfail(strict=False, reason="jobs.c recover() plans the replicas that had not started "
+                   "before a crash afresh: they get new ports, and an endpoint list that differs "
+                   "from the one the running replicas got (XPASS when the kill lands after the "
+                   "last start)")
+def test_replicas_started_after_a_crash_mid_start_share_one_view(make_server, tmp_path):
+    s = make_server()
+    api = s.api()
+    d = tmp_path / "env"
+    d.mkdir()
+    jid = create(api, "paddle", [member(
+        "worker", 8, "env > %s/$PF_TASK_NAME.env; exec sleep 30" % d)])
+    wait_for(lambda: list(d.glob("*.env")), interval=0.0005)
+    s.kill9()  # while the manager is still starting the other replicas
+    s.restart()
+    api = s.api()
+    try:
+        wait_for(lambda: len(list(d.glob("*.env"))) == 8)
+        views = {p.name: dict(line.split("=", 1) for line in p.read_text().splitlines()
+                              if "=" in line)["PF_TASK_ENDPOINTS"] for p in d.glob("*.env")}
+        assert len(set(views.values())) == 1, views
+    finally:
+        api.put("/job/" + jid, query={"action": "stop"})
+        wait_status(api, jid, FINAL)
+
+
 # ---- validation ----------------------------------------------------------------------------
 
 W2 = [member("worker", 2, "true")]
