@@ -238,6 +238,10 @@ typedef struct cluster {
     const pf_job_row *job;
     peer *p;
     int n;
+    /* the same for every task, built once per plan (a job may have thousands of replicas) */
+    char *all;                         /* PF_TASK_ENDPOINTS */
+    char *workers, *worker_hosts, *ps; /* paddle lists */
+    char *tf_cluster;                  /* TF_CONFIG's "cluster" object */
 } cluster;
 
 typedef bool (*role_pred)(const char *role);
@@ -295,21 +299,23 @@ static int first_of(const cluster *c, role_pred is)
 }
 
 /* "127.0.0.1:p1,127.0.0.1:p2" of the tasks matching is; hosts_only: "127.0.0.1,…". */
-static void join(pf_buf *b, const cluster *c, role_pred is, bool hosts_only)
+static char *join(const cluster *c, role_pred is, bool hosts_only)
 {
+    pf_buf b = PF_BUF_INIT;
     bool first = true;
     for (int i = 0; i < c->n; i++) {
         if (!is(c->p[i].role)) continue;
         if (hosts_only)
-            pf_buf_printf(b, "%s127.0.0.1", first ? "" : ",");
+            pf_buf_printf(&b, "%s127.0.0.1", first ? "" : ",");
         else
-            pf_buf_printf(b, "%s127.0.0.1:%d", first ? "" : ",", c->p[i].port);
+            pf_buf_printf(&b, "%s127.0.0.1:%d", first ? "" : ",", c->p[i].port);
         first = false;
     }
+    return pf_buf_steal(&b);
 }
 
 /* paddle-operator's pod env + configmap, with a port per replica instead of a pod IP each. */
-static void paddle_env(envb *env, const cluster *c, int t, pf_buf *b)
+static void paddle_env(envb *env, const cluster *c, int t)
 {
     const peer *me = &c->p[t];
     bool ps = is_paddle_ps(me->role);
@@ -318,13 +324,10 @@ static void paddle_env(envb *env, const cluster *c, int t, pf_buf *b)
     env_setf(env, "PADDLE_CURRENT_ENDPOINT", "127.0.0.1:%d", me->port);
     env_set(env, "TRAINER_PORTS_NUM", "1");
     env_setf(env, "PADDLE_TRAINERS_NUM", "%d", count_of(c, is_worker));
-    join(b, c, is_worker, false);
-    env_set_buf(env, "PADDLE_TRAINER_ENDPOINTS", b);
-    join(b, c, is_worker, true);
-    env_set_buf(env, "PADDLE_TRAINERS", b);
-    join(b, c, is_paddle_ps, false);
-    env_set(env, "PADDLE_PSERVERS_IP_PORT_LIST", b->data ? b->data : "");
-    env_set_buf(env, "PADDLE_PSERVER_ENDPOINTS", b);
+    env_set(env, "PADDLE_TRAINER_ENDPOINTS", c->workers);
+    env_set(env, "PADDLE_TRAINERS", c->worker_hosts);
+    env_set(env, "PADDLE_PSERVERS_IP_PORT_LIST", c->ps);
+    env_set(env, "PADDLE_PSERVER_ENDPOINTS", c->ps);
     env_set(env, "TRAINING_ROLE", ps ? "PSERVER" : "TRAINER");
     env_set(env, "PADDLE_TRAINING_ROLE", ps ? "PSERVER" : "TRAINER");
     /* as paddle-operator: every replica's PADDLE_TRAINER_ID is its index in its role list */
@@ -345,9 +348,9 @@ static int torch_rank(const cluster *c, int t)
 
 static void pytorch_env(envb *env, const cluster *c, int t)
 {
-    int master = -1;
-    for (int i = 0; i < c->n && master < 0; i++)
-        if (torch_rank(c, i) == 0) master = i;
+    int master = first_of(c, is_master); /* rank 0 */
+    if (master < 0) master = first_of(c, is_pserver);
+    if (master < 0) master = first_of(c, is_worker);
     env_set(env, "MASTER_ADDR", "127.0.0.1");
     env_setf(env, "MASTER_PORT", "%d", master >= 0 ? c->p[master].port : 0);
     env_setf(env, "WORLD_SIZE", "%d", c->n);
@@ -355,28 +358,39 @@ static void pytorch_env(envb *env, const cluster *c, int t)
 }
 
 /* kubeflow TFJob's TF_CONFIG: pserver → ps, master → chief, worker → worker. */
-static void tensorflow_env(envb *env, const cluster *c, int t, pf_buf *b)
+static const role_pred TF_ROLES[] = {is_pserver, is_master, is_worker};
+static const char *const TF_NAMES[] = {"ps", "chief", "worker"};
+
+static char *tf_cluster(const cluster *c)
 {
-    static const role_pred roles[] = {is_pserver, is_master, is_worker};
-    static const char *const names[] = {"ps", "chief", "worker"};
-    pf_buf_puts(b, "{\"cluster\":{");
+    pf_buf b = PF_BUF_INIT;
+    pf_buf_puts(&b, "{");
     bool first = true;
-    int mine = 2;
     for (int r = 0; r < 3; r++) {
-        if (roles[r](c->p[t].role)) mine = r;
-        if (!count_of(c, roles[r])) continue;
-        pf_buf_printf(b, "%s\"%s\":[", first ? "" : ",", names[r]);
+        if (!count_of(c, TF_ROLES[r])) continue;
+        pf_buf_printf(&b, "%s\"%s\":[", first ? "" : ",", TF_NAMES[r]);
         bool f2 = true;
         for (int i = 0; i < c->n; i++)
-            if (roles[r](c->p[i].role)) {
-                pf_buf_printf(b, "%s\"127.0.0.1:%d\"", f2 ? "" : ",", c->p[i].port);
+            if (TF_ROLES[r](c->p[i].role)) {
+                pf_buf_printf(&b, "%s\"127.0.0.1:%d\"", f2 ? "" : ",", c->p[i].port);
                 f2 = false;
             }
-        pf_buf_puts(b, "]");
+        pf_buf_puts(&b, "]");
         first = false;
     }
-    pf_buf_printf(b, "},\"task\":{\"type\":\"%s\",\"index\":%d},\"environment\":\"cloud\"}",
-                  names[mine], rank_in(c, roles[mine], t));
+    pf_buf_puts(&b, "}");
+    return pf_buf_steal(&b);
+}
+
+static void tensorflow_env(envb *env, const cluster *c, int t, pf_buf *b)
+{
+    int mine = 2;
+    for (int r = 0; r < 3; r++)
+        if (TF_ROLES[r](c->p[t].role)) mine = r;
+    pf_buf_printf(b,
+                  "{\"cluster\":%s,\"task\":{\"type\":\"%s\",\"index\":%d},"
+                  "\"environment\":\"cloud\"}",
+                  c->tf_cluster, TF_NAMES[mine], rank_in(c, TF_ROLES[mine], t));
     env_set_buf(env, "TF_CONFIG", b);
 }
 
@@ -457,14 +471,11 @@ static void distributed_env(envb *env, const cluster *c, int t)
         json_string_value(json_object_get(json_object_get(c->job->config, "env"), "PF_JOB_MODE"));
     if (mode && *mode) env_set(env, "PF_JOB_MODE", mode);
     env_setf(env, "PF_TASK_ENDPOINT", "127.0.0.1:%d", c->p[t].port);
-    for (int i = 0; i < c->n; i++)
-        pf_buf_printf(&b, "%s%s-%d=127.0.0.1:%d", i ? "," : "", c->p[i].role, c->p[i].index,
-                      c->p[i].port);
-    env_set_buf(env, "PF_TASK_ENDPOINTS", &b);
+    env_set(env, "PF_TASK_ENDPOINTS", c->all);
     env_setf(env, "PF_TASK_NUM", "%d", c->n);
     env_set(env, "POD_IP", "127.0.0.1");
     if (!strcmp(fw, "paddle") || !strcmp(fw, "aitj"))
-        paddle_env(env, c, t, &b);
+        paddle_env(env, c, t);
     else if (!strcmp(fw, "pytorch"))
         pytorch_env(env, c, t);
     else if (!strcmp(fw, "tensorflow"))
@@ -474,6 +485,36 @@ static void distributed_env(envb *env, const cluster *c, int t)
     else if (!strcmp(fw, "spark"))
         spark_env(env, c);
     pf_buf_free(&b);
+}
+
+/* Ports for every replica, and the lists every task shares. */
+static void cluster_prepare(cluster *c)
+{
+    int *ports = calloc((size_t)c->n + 1, sizeof *ports);
+    if (!ports) abort();
+    pick_ports(ports, c->n);
+    for (int t = 0; t < c->n; t++)
+        c->p[t].port = ports[t];
+    free(ports);
+    pf_buf b = PF_BUF_INIT;
+    for (int i = 0; i < c->n; i++)
+        pf_buf_printf(&b, "%s%s-%d=127.0.0.1:%d", i ? "," : "", c->p[i].role, c->p[i].index,
+                      c->p[i].port);
+    c->all = pf_buf_steal(&b);
+    c->workers = join(c, is_worker, false);
+    c->worker_hosts = join(c, is_worker, true);
+    c->ps = join(c, is_paddle_ps, false);
+    c->tf_cluster = tf_cluster(c);
+}
+
+static void cluster_free(cluster *c)
+{
+    free(c->all);
+    free(c->workers);
+    free(c->worker_hosts);
+    free(c->ps);
+    free(c->tf_cluster);
+    free(c->p);
 }
 
 /* ---- plans ---- */
@@ -597,12 +638,7 @@ int pf_job_plan_tasks(const pf_job_row *job, pf_task_plan **plans, int *n, pf_er
     *n = c.n;
     bool distributed = strcmp(job->type, "distributed") == 0;
     if (distributed) {
-        int *ports = calloc((size_t)c.n + 1, sizeof *ports);
-        if (!ports) abort();
-        pick_ports(ports, c.n);
-        for (int t = 0; t < c.n; t++)
-            c.p[t].port = ports[t];
-        free(ports);
+        cluster_prepare(&c);
         if (!strcmp(job->framework, "spark")) spark_driver_resources(&c, *plans);
     }
     for (int t = 0; t < c.n; t++) {
@@ -611,7 +647,7 @@ int pf_job_plan_tasks(const pf_job_row *job, pf_task_plan **plans, int *n, pf_er
         if (distributed) distributed_env(&env, &c, t);
         (*plans)[t].env = env.v ? env.v : calloc(1, sizeof(char *));
     }
-    free(c.p);
+    cluster_free(&c);
     return 0;
 }
 
