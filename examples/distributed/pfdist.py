@@ -2,7 +2,8 @@
 
 Replicas talk over TCP on the loopback endpoints the server hands them, with length-prefixed
 JSON messages. check() fails a replica loudly (exit code 2) when its environment is not what
-docs/jobs.md promises, so a wrong env fails the job with a readable log line. Every replica
+docs/jobs.md promises, so a wrong env fails the job with a readable log line (check also ends the
+replica for any other broken expectation). Every replica
 ends by printing one `PF-RESULT {json}` line; the tests read those lines back from the logs.
 """
 import json
@@ -18,7 +19,8 @@ CONNECT_TIMEOUT = 60  # seconds a replica waits for a peer that has not started 
 def check(cond, what):
     if not cond:
         print("ENV CHECK FAILED: %s" % what, file=sys.stderr, flush=True)
-        sys.exit(2)
+        sys.stdout.flush()
+        os._exit(2)  # from any thread: the replica fails, and with it the job
 
 
 def env(name):
