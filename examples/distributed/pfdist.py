@@ -2,9 +2,8 @@
 
 Replicas talk over TCP on the loopback endpoints the server hands them, with length-prefixed
 JSON messages. check() fails a replica loudly (exit code 2) when its environment is not what
-docs/jobs.md promises, so a wrong env fails the job with a readable log line (check also ends the
-replica for any other broken expectation). Every replica
-ends by printing one `PF-RESULT {json}` line; the tests read those lines back from the logs.
+docs/jobs.md promises, or any other expectation breaks, so the job fails with a readable log
+line. Every replica ends by printing one `PF-RESULT {json}` line; the tests read those back.
 """
 import json
 import os
