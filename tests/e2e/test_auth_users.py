@@ -289,6 +289,8 @@ def test_illegal_user(server, root):
     ok(a.get("/job", query={"userName": ""}))
     err(a.delete("/grant", query={"username": bob, "resourceType": "queue",
                                   "resourceID": "default-queue"}), 403, "OnlyRootAllowed")
+    # x-pf-user-name from a client is ignored: the caller is the token's user (§1.2)
+    err(a.get("/user", headers={"x-pf-user-name": "root"}), 403, "AccessDenied")
     # root may name anyone
     err(root.post("/job/single", dict(nope, userName=alice)), 400, "JobCreateFailed")
     ok(root.get("/job", query={"userName": alice}))
@@ -709,6 +711,7 @@ def test_request_log(server, root):
         assert len(lines) == 1, (rid, lines)
         words = lines[0].split()
         assert method in words and path in words and status in words, lines[0]
+        assert any(re.match(r"^\d+(\.\d+)?ms$", w) for w in words), lines[0]  # duration
     # never a password or a token
     for s in [secret_pw, wrong_pw, new_pw, "abc123", root.token, u.token,
               root.token.split(".")[2], u.token.split(".")[2]]:
