@@ -1,6 +1,8 @@
-/* sched.c — waiting lists, held resources and the pick. Sizes are small (waiting jobs of a
- * single machine), so a sorted array per pick is simple and fast enough; held resources are
- * a flat list keyed by job id. */
+/* sched.c — waiting lists, held resources and the pick, sized for many thousands of jobs:
+ * every job known to the scheduler is one entry in a hash table by id; each queue keeps its
+ * waiting entries as a pointer array sorted by (priority desc, seq asc) — kept sorted on
+ * insert, so a pick is one linear walk — and the sum of what its admitted jobs hold, so no
+ * pick re-adds the held set. */
 #include "server/sched/sched.h"
 
 #include <pthread.h>
@@ -9,25 +11,147 @@
 #include <string.h>
 
 typedef struct entry {
-    char id[64];
-    char queue[64];
+    char id[256];
+    int queue; /* index into pf_sched.queues */
     int prio;
     int64_t seq;
+    bool held;
     pf_resources need;
 } entry;
 
-typedef struct list {
-    entry *v;
+typedef struct squeue {
+    char name[64];
+    entry **waiting; /* sorted: priority desc, then seq asc */
     size_t n, cap;
-} list;
+    pf_resources used; /* held by admitted jobs of this queue */
+} squeue;
+
+#define TOMBSTONE ((entry *)1)
 
 struct pf_sched {
     pthread_mutex_t mu;
     pf_resources capacity, used_total;
-    list waiting, held;
+    squeue *queues;
+    int nqueues;
+    entry **table; /* open addressing by id; NULL empty, TOMBSTONE deleted */
+    size_t tcap, tcount, tdead;
     void (*wake)(void *);
     void *wake_ctx;
 };
+
+/* ---- the id table ---- */
+
+static size_t hash(const char *s)
+{
+    size_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static entry **slot(pf_sched *s, const char *id)
+{
+    size_t i = hash(id) & (s->tcap - 1);
+    entry **grave = NULL;
+    for (;; i = (i + 1) & (s->tcap - 1)) {
+        entry *e = s->table[i];
+        if (!e) return grave ? grave : &s->table[i];
+        if (e == TOMBSTONE) {
+            if (!grave) grave = &s->table[i];
+        } else if (strcmp(e->id, id) == 0) {
+            return &s->table[i];
+        }
+    }
+}
+
+static entry *lookup(pf_sched *s, const char *id)
+{
+    entry *e = *slot(s, id);
+    return e == TOMBSTONE ? NULL : e;
+}
+
+static void grow(pf_sched *s)
+{
+    entry **old = s->table;
+    size_t ocap = s->tcap;
+    s->tcap = ocap ? ocap * 2 : 1024;
+    s->table = calloc(s->tcap, sizeof *s->table);
+    if (!s->table) abort();
+    s->tcount = s->tdead = 0;
+    for (size_t i = 0; i < ocap; i++)
+        if (old[i] && old[i] != TOMBSTONE) {
+            *slot(s, old[i]->id) = old[i];
+            s->tcount++;
+        }
+    free(old);
+}
+
+static void table_put(pf_sched *s, entry *e)
+{
+    if ((s->tcount + s->tdead + 1) * 2 > s->tcap) grow(s);
+    entry **sl = slot(s, e->id);
+    if (*sl == TOMBSTONE) s->tdead--;
+    *sl = e;
+    s->tcount++;
+}
+
+static void table_del(pf_sched *s, entry *e)
+{
+    entry **sl = slot(s, e->id);
+    if (*sl == e) {
+        *sl = TOMBSTONE;
+        s->tcount--;
+        s->tdead++;
+    }
+}
+
+/* ---- queues and their sorted waiting lists ---- */
+
+static int queue_index(pf_sched *s, const char *name)
+{
+    for (int i = 0; i < s->nqueues; i++)
+        if (strcmp(s->queues[i].name, name) == 0) return i;
+    s->queues = realloc(s->queues, (size_t)(s->nqueues + 1) * sizeof *s->queues);
+    if (!s->queues) abort();
+    squeue *q = &s->queues[s->nqueues];
+    memset(q, 0, sizeof *q);
+    snprintf(q->name, sizeof q->name, "%s", name);
+    return s->nqueues++;
+}
+
+static bool before(const entry *a, const entry *b)
+{
+    return a->prio != b->prio ? a->prio > b->prio : a->seq < b->seq;
+}
+
+static void waiting_insert(squeue *q, entry *e)
+{
+    if (q->n == q->cap) {
+        q->cap = q->cap ? q->cap * 2 : 64;
+        q->waiting = realloc(q->waiting, q->cap * sizeof *q->waiting);
+        if (!q->waiting) abort();
+    }
+    size_t lo = 0, hi = q->n; /* first position whose entry e goes before */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (before(q->waiting[mid], e))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    memmove(&q->waiting[lo + 1], &q->waiting[lo], (q->n - lo) * sizeof *q->waiting);
+    q->waiting[lo] = e;
+    q->n++;
+}
+
+static void waiting_remove(squeue *q, const entry *e)
+{
+    for (size_t i = 0; i < q->n; i++)
+        if (q->waiting[i] == e) {
+            memmove(&q->waiting[i], &q->waiting[i + 1], (q->n - i - 1) * sizeof *q->waiting);
+            q->n--;
+            return;
+        }
+}
 
 static int prio_rank(const char *p)
 {
@@ -39,88 +163,91 @@ static int prio_rank(const char *p)
     return 2;
 }
 
-static void push(list *l, const entry *e)
-{
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->v = realloc(l->v, l->cap * sizeof *l->v);
-        if (!l->v) abort();
-    }
-    l->v[l->n++] = *e;
-}
-
-static long find(const list *l, const char *id)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->v[i].id, id) == 0) return (long)i;
-    return -1;
-}
-
-static void remove_at(list *l, size_t i)
-{
-    l->v[i] = l->v[--l->n];
-}
-
 pf_sched *pf_sched_new(const pf_resources *capacity)
 {
     pf_sched *s = calloc(1, sizeof *s);
     if (!s) abort();
     pthread_mutex_init(&s->mu, NULL);
     s->capacity = *capacity;
+    grow(s);
     return s;
 }
 
 void pf_sched_free(pf_sched *s)
 {
     if (!s) return;
-    free(s->waiting.v);
-    free(s->held.v);
+    for (size_t i = 0; i < s->tcap; i++)
+        if (s->table[i] && s->table[i] != TOMBSTONE) free(s->table[i]);
+    for (int i = 0; i < s->nqueues; i++) free(s->queues[i].waiting);
+    free(s->queues);
+    free(s->table);
     pthread_mutex_destroy(&s->mu);
     free(s);
+}
+
+static entry *new_entry(pf_sched *s, const char *id, const char *queue, const pf_resources *need)
+{
+    entry *e = calloc(1, sizeof *e);
+    if (!e) abort();
+    snprintf(e->id, sizeof e->id, "%s", id);
+    e->queue = queue_index(s, queue);
+    e->need = *need;
+    table_put(s, e);
+    return e;
 }
 
 void pf_sched_submit(pf_sched *s, const char *id, const char *queue, const char *priority,
                      int64_t seq, const pf_resources *need)
 {
-    entry e = {.prio = prio_rank(priority), .seq = seq, .need = *need};
-    snprintf(e.id, sizeof e.id, "%s", id);
-    snprintf(e.queue, sizeof e.queue, "%s", queue);
     pthread_mutex_lock(&s->mu);
-    if (find(&s->waiting, id) < 0 && find(&s->held, id) < 0) push(&s->waiting, &e);
+    if (!lookup(s, id)) {
+        entry *e = new_entry(s, id, queue, need);
+        e->prio = prio_rank(priority);
+        e->seq = seq;
+        waiting_insert(&s->queues[e->queue], e);
+    }
     pthread_mutex_unlock(&s->mu);
 }
 
 void pf_sched_set_priority(pf_sched *s, const char *id, const char *priority)
 {
     pthread_mutex_lock(&s->mu);
-    long i = find(&s->waiting, id);
-    if (i >= 0) s->waiting.v[i].prio = prio_rank(priority);
+    entry *e = lookup(s, id);
+    if (e && !e->held) {
+        squeue *q = &s->queues[e->queue];
+        waiting_remove(q, e);
+        e->prio = prio_rank(priority);
+        waiting_insert(q, e);
+    }
     pthread_mutex_unlock(&s->mu);
 }
 
 bool pf_sched_cancel(pf_sched *s, const char *id)
 {
     pthread_mutex_lock(&s->mu);
-    long i = find(&s->waiting, id);
-    if (i >= 0) remove_at(&s->waiting, (size_t)i);
+    entry *e = lookup(s, id);
+    bool waiting = e && !e->held;
+    if (waiting) {
+        waiting_remove(&s->queues[e->queue], e);
+        table_del(s, e);
+        free(e);
+    }
     pthread_mutex_unlock(&s->mu);
-    return i >= 0;
+    return waiting;
 }
 
-static void hold_locked(pf_sched *s, const entry *e)
+static void hold_locked(pf_sched *s, entry *e)
 {
     pf_error ignored;
-    push(&s->held, e);
+    e->held = true;
     pf_resources_add(&s->used_total, &e->need, 1, &ignored);
+    pf_resources_add(&s->queues[e->queue].used, &e->need, 1, &ignored);
 }
 
 void pf_sched_hold(pf_sched *s, const char *id, const char *queue, const pf_resources *need)
 {
-    entry e = {.need = *need};
-    snprintf(e.id, sizeof e.id, "%s", id);
-    snprintf(e.queue, sizeof e.queue, "%s", queue);
     pthread_mutex_lock(&s->mu);
-    if (find(&s->held, id) < 0) hold_locked(s, &e);
+    if (!lookup(s, id)) hold_locked(s, new_entry(s, id, queue, need));
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -128,37 +255,23 @@ void pf_sched_release(pf_sched *s, const char *id)
 {
     pf_error ignored;
     pthread_mutex_lock(&s->mu);
-    long i = find(&s->held, id);
-    if (i >= 0) {
-        pf_resources_sub(&s->used_total, &s->held.v[i].need, &ignored);
-        remove_at(&s->held, (size_t)i);
+    entry *e = lookup(s, id);
+    if (e && e->held) {
+        pf_resources_sub(&s->used_total, &e->need, &ignored);
+        pf_resources_sub(&s->queues[e->queue].used, &e->need, &ignored);
+        table_del(s, e);
+        free(e);
     }
     pthread_mutex_unlock(&s->mu);
-}
-
-static void used_of(const pf_sched *s, const char *queue, pf_resources *out)
-{
-    pf_error ignored;
-    pf_resources_init(out);
-    for (size_t i = 0; i < s->held.n; i++)
-        if (strcmp(s->held.v[i].queue, queue) == 0)
-            pf_resources_add(out, &s->held.v[i].need, 1, &ignored);
 }
 
 void pf_sched_queue_used(pf_sched *s, const char *queue, pf_resources *out)
 {
     pthread_mutex_lock(&s->mu);
-    used_of(s, queue, out);
+    pf_resources_init(out);
+    for (int i = 0; i < s->nqueues; i++)
+        if (strcmp(s->queues[i].name, queue) == 0) *out = s->queues[i].used;
     pthread_mutex_unlock(&s->mu);
-}
-
-static int by_order(const void *a, const void *b)
-{
-    const entry *x = a, *y = b;
-    int q = strcmp(x->queue, y->queue);
-    if (q) return q;
-    if (x->prio != y->prio) return y->prio - x->prio;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* The first resource of need that does not fit, described as "<key> <used>/<max> in use,
@@ -198,56 +311,61 @@ static bool fits(const pf_resources *used, const pf_resources *need, const pf_re
     return pf_resources_less_equal(&sum, max);
 }
 
-void pf_sched_pick(pf_sched *s, pf_sched_queue_fn queue_fn, void *ctx, pf_sched_pick_result **out,
-                   int *n)
+/* One queue: admits from the head while jobs fit; the first that does not blocks the rest
+ * (no starvation of a large job), which all get the same reason. */
+static void pick_queue(pf_sched *s, squeue *q, const pf_sched_queue *info,
+                       pf_sched_pick_result *out, int *n)
 {
-    pthread_mutex_lock(&s->mu);
-    if (s->waiting.n) qsort(s->waiting.v, s->waiting.n, sizeof *s->waiting.v, by_order);
-    *out = calloc(s->waiting.n + 1, sizeof **out);
-    *n = 0;
+    char block[320] = "";
     size_t keep = 0;
-    pf_sched_queue q = {0};
-    char cur[64] = "", block[320] = "";
-    bool blocked = false;
-    for (size_t i = 0; i < s->waiting.n; i++) {
-        entry *e = &s->waiting.v[i];
-        pf_sched_pick_result *r = &(*out)[(*n)++];
+    for (size_t i = 0; i < q->n; i++) {
+        entry *e = q->waiting[i];
+        pf_sched_pick_result *r = &out[(*n)++];
         snprintf(r->id, sizeof r->id, "%s", e->id);
-        if (strcmp(cur, e->queue) != 0) { /* first job of a new queue */
-            snprintf(cur, sizeof cur, "%s", e->queue);
-            memset(&q, 0, sizeof q);
-            queue_fn(ctx, e->queue, &q);
-            blocked = false;
-        }
-        pf_resources used;
-        used_of(s, e->queue, &used);
-        if (!q.found) {
-            snprintf(r->message, sizeof r->message, "waiting: queue %s does not exist", e->queue);
-        } else if (!q.open) {
+        if (!info->found) {
+            snprintf(r->message, sizeof r->message, "waiting: queue %s does not exist", q->name);
+        } else if (!info->open) {
             snprintf(r->message, sizeof r->message,
                      "waiting for queue %s: its status is %s, only an open queue runs jobs",
-                     e->queue, q.status);
-        } else if (blocked) {
+                     q->name, info->status);
+        } else if (block[0]) {
             snprintf(r->message, sizeof r->message, "%s (queued behind a job ahead of it)", block);
-        } else if (!q.unlimited && !fits(&used, &e->need, &q.max)) {
+        } else if (!info->unlimited && !fits(&q->used, &e->need, &info->max)) {
             char what[96];
-            snprintf(what, sizeof what, "queue %s", e->queue);
-            describe(what, &used, &q.max, &e->need, r->message, sizeof r->message);
+            snprintf(what, sizeof what, "queue %s", q->name);
+            describe(what, &q->used, &info->max, &e->need, r->message, sizeof r->message);
             snprintf(block, sizeof block, "%s", r->message);
-            blocked = true;
         } else if (!fits(&s->used_total, &e->need, &s->capacity)) {
             describe("machine capacity", &s->used_total, &s->capacity, &e->need, r->message,
                      sizeof r->message);
             snprintf(block, sizeof block, "%s", r->message);
-            blocked = true;
         } else {
             r->admitted = true;
             hold_locked(s, e);
             continue;
         }
-        s->waiting.v[keep++] = *e;
+        q->waiting[keep++] = e;
     }
-    s->waiting.n = keep;
+    q->n = keep;
+}
+
+void pf_sched_pick(pf_sched *s, pf_sched_queue_fn queue_fn, void *ctx, pf_sched_pick_result **out,
+                   int *n)
+{
+    pthread_mutex_lock(&s->mu);
+    size_t total = 0;
+    for (int i = 0; i < s->nqueues; i++) total += s->queues[i].n;
+    *out = calloc(total + 1, sizeof **out);
+    if (!*out) abort();
+    *n = 0;
+    for (int i = 0; i < s->nqueues; i++) {
+        squeue *q = &s->queues[i];
+        if (!q->n) continue;
+        pf_sched_queue info;
+        memset(&info, 0, sizeof info);
+        queue_fn(ctx, q->name, &info);
+        pick_queue(s, q, &info, *out, n);
+    }
     pthread_mutex_unlock(&s->mu);
 }
 

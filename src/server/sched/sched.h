@@ -28,7 +28,7 @@ typedef struct pf_sched_queue {
 typedef void (*pf_sched_queue_fn)(void *ctx, const char *queue, pf_sched_queue *out);
 
 typedef struct pf_sched_pick_result {
-    char id[64];
+    char id[256]; /* a job id, or a workflow node's task name */
     bool admitted;
     char message[320]; /* why it waits (when !admitted) */
 } pf_sched_pick_result;
