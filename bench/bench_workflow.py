@@ -11,7 +11,8 @@
 Beside each figure: the server's own CPU time (utime+stime of the server process), the
 machine's busy share (from /proc/stat) and, for the chain, the floor of what each node runs
 anyway (the node wrapper `sh -c` with its FIFO tee, run M times in a plain shell loop, no
-server). The server runs with a big --capacity-cpu/--capacity-mem and the workflows on a queue
+server) and the chain's per-node time split into spawn / command / reap / react from the
+task directories' timestamps (see chain_breakdown). The server runs with a big --capacity-cpu/--capacity-mem and the workflows on a queue
 with big maxResources, so only the machine bounds parallelism (each node needs cpu 1 / mem
 1Gi: a workflow job has no flavour of its own, see the probe below).
 
@@ -132,6 +133,34 @@ def run_workflow(api, srv, tpl, poll, timeout):
     return wall, m, j
 
 
+def chain_breakdown(data_dir, jid):
+    """Where each chain node's time goes, from its task directory (ms, medians over nodes):
+    spawn   spec.json written by the server -> node command started (shim start, cgroup, exec)
+    command node command started -> it exited (the FIFO-tee wrapper around `true`)
+    reap    command exited -> exit.json written (shim: kill what is left, record the exit)
+    react   exit.json written -> next node's spec.json (server: see the exit, step the engine,
+            persist the state, schedule, admit, spawn the next shim)"""
+    root = os.path.join(data_dir, "tasks")
+    rows = []
+    for t in os.listdir(root):
+        if not t.startswith(jid + "-"):
+            continue
+        d = os.path.join(root, t)
+        with open(os.path.join(d, "exit.json")) as f:
+            ex = json.load(f)
+        rows.append((os.stat(os.path.join(d, "spec.json")).st_mtime_ns / 1e6, ex["started_ms"],
+                     ex["finished_ms"], os.stat(os.path.join(d, "exit.json")).st_mtime_ns / 1e6))
+    rows.sort()
+    parts = {"spawn": [], "command": [], "reap": [], "react": []}
+    for i, (spec, start, end, exited) in enumerate(rows):
+        parts["spawn"].append(start - spec)
+        parts["command"].append(end - start)
+        parts["reap"].append(exited - end)
+        if i + 1 < len(rows):
+            parts["react"].append(rows[i + 1][0] - exited)
+    return {k: statistics.median(v) if v else None for k, v in parts.items()}
+
+
 def wrapper_floor(m, tmp):
     """m runs of what one node executes (job_wf.c's FIFO tee around `true`), no server."""
     out = os.path.join(tmp, "floor.stdout")
@@ -201,21 +230,28 @@ def main():
         if r.status != 200:
             raise RuntimeError("queue: %r" % r)
         run_workflow(api, srv, chain(3), 0.01, 60)  # warm up (page cache, first spawns)
-        res = {"bin_dir": os.path.abspath(a.bin_dir), "cores": os.cpu_count()}
+        res = {"bin_dir": os.path.abspath(a.bin_dir), "cores": os.cpu_count(),
+               "loadavg_at_start": os.getloadavg()[0]}
 
         ones = [run_workflow(api, srv, chain(1), 0.005, 60)[0] for _ in range(max(3, a.runs))]
         res["one_node_s"] = statistics.median(ones)
 
         runs = []
         for _ in range(a.runs):
-            wall, m, _ = run_workflow(api, srv, chain(a.chain), 0.01, 600)
-            runs.append({"wall_s": wall, "server_cpu_s": m.server_cpu, "busy": m.busy})
-            log("chain %d: %.3f s (%.2f ms/node), server cpu %.3f s, machine busy %.0f%%"
-                % (a.chain, wall, wall / a.chain * 1000, m.server_cpu, m.busy * 100))
+            wall, m, job = run_workflow(api, srv, chain(a.chain), 0.01, 600)
+            parts = chain_breakdown(srv.data_dir, job["id"])
+            runs.append({"wall_s": wall, "server_cpu_s": m.server_cpu, "busy": m.busy,
+                         "breakdown_ms": parts})
+            log("chain %d: %.3f s (%.2f ms/node), server cpu %.3f s, machine busy %.0f%%; per "
+                "node (median ms): %s" % (a.chain, wall, wall / a.chain * 1000, m.server_cpu,
+                                          m.busy * 100, ", ".join("%s %.2f" % kv for kv in
+                                                                  parts.items() if kv[1])))
         wall = statistics.median(r["wall_s"] for r in runs)
         per_node = (wall - res["one_node_s"]) / max(1, a.chain - 1) * 1000
         floor_wrapped, floor_plain = wrapper_floor(a.chain, tmp)
+        mid = sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]
         res["chain"] = {"nodes": a.chain, "runs": runs, "wall_s": wall,
+                        "breakdown_ms": mid["breakdown_ms"],
                         "ms_per_node": per_node, "ms_per_node_raw": wall / a.chain * 1000,
                         "server_cpu_ms_per_node": statistics.median(
                             r["server_cpu_s"] for r in runs) / a.chain * 1000,
@@ -255,10 +291,16 @@ def main():
           % (c["nodes"], c["wall_s"], c["ms_per_node"], TARGET_MS_PER_NODE,
              "met" if c["meets_target"] else "MISSED", c["server_cpu_ms_per_node"],
              c["ms_per_node_raw"], c["node_wrapper_floor_ms"], c["sh_true_floor_ms"]))
+    print("| chain, per node | | | %s | | spawn: server start call -> command runs; "
+          "command: the node's wrapper + `true`; reap: shim after exit; react: server from "
+          "exit to next spawn |" % ", ".join("%s %.2f ms" % kv for kv in c["breakdown_ms"].items()
+                                              if kv[1] is not None))
     print("| fan-out (%s) | %d | %.2f s | %.2f ms (%.0f nodes/s) | %.2f ms | |"
           % (f["kind"], f["nodes"], f["wall_s"], f["ms_per_node"], f["nodes_per_s"],
              f["server_cpu_ms_per_node"]))
-    print("\nflavour in the create body: %s" % res["flavour_in_body"])
+    print("\nload average at start: %.1f on %d cores (figures are only meaningful on an idle "
+          "machine)" % (res["loadavg_at_start"], res["cores"]))
+    print("flavour in the create body: %s" % res["flavour_in_body"])
     print("server RSS high-water mark: %d KiB" % res["server_rss_hwm_kib"])
     print(json.dumps(res))
     if a.json:

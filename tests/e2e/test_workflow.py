@@ -499,18 +499,21 @@ def test_retry_strategy_limit(api, tmp_path):
     assert root["phase"] == "Failed" and "No more retries left" in root["message"], root
 
 
-def test_workflow_active_deadline_fails_the_job(api, tmp_path):
-    pid = tmp_path / "pid"
-    tpl = workflow([sh("main", "echo $$ > %s; exec sleep 60" % pid)], activeDeadlineSeconds=1)
+def test_workflow_active_deadline_fails_the_job(api):
+    tpl = workflow([sh("main", "exec sleep 60"),
+                    sh("bye", "echo {{workflow.status}}")], activeDeadlineSeconds=1, onExit="bye")
     t0 = time.time()
     jid = create(api, tpl)
     job = wait_status(api, jid, timeout=20)
     assert job["status"] == "failed", job
     assert time.time() - t0 < 10
-    root = by_name(job)[""]
-    assert root["phase"] == "Failed", root
-    assert "deadline" in job["workflowRuntime"]["message"].lower() or \
-           "deadline" in root["message"].lower(), (job["workflowRuntime"], root)
+    msg = "workflow exceeded its activeDeadlineSeconds (1s)"
+    assert job["message"] == "job is failed: " + msg
+    assert job["workflowRuntime"]["message"] == msg
+    n = by_name(job)
+    assert n[""]["phase"] == "Failed", n[""]
+    # the main flow is stopped, the exit handler still runs and sees Failed
+    assert n[".onExit"]["phase"] == "Succeeded" and outputs(api, job)[".onExit"] == "Failed\n"
     assert not job_procs(jid)
 
 
@@ -675,9 +678,12 @@ def test_workflow_survives_kill9_and_restart(make_server, tmp_path):
     job = wait_status(api, jid)
     assert job["status"] == "succeeded", (job["message"], phases(job))
     # every node ran exactly once: a did not run again, b and c were adopted, not restarted
-    assert runs.read_text().split() == ["a-start", "a-end", "b-start", "c-start", "c-end",
-                                        "b-end", "d-start", "d-end", "e-start", "e-end",
-                                        "exit"], runs.read_text()
+    lines = runs.read_text().split()
+    assert sorted(lines) == sorted(["a-start", "a-end", "b-start", "c-start", "c-end", "b-end",
+                                    "d-start", "d-end", "e-start", "e-end", "exit"]), lines
+    at = lines.index
+    assert at("a-end") < min(at("b-start"), at("c-start"))
+    assert at("c-end") < at("b-end") < at("d-start") < at("d-end") < at("e-start") < at("exit")
     after = by_name(job)
     assert {k: n["id"] for k, n in after.items() if k in before} == \
         {k: n["id"] for k, n in before.items()}
@@ -890,6 +896,14 @@ def test_create_needs_an_extension_template(api):
             "ExtensionTemplate for workflow job is needed, and now is empty", r
 
 
+def test_empty_extension_template_is_accepted_then_fails(api):
+    # api.md §3.4: `{}` passes create; with no spec there is nothing to run
+    jid = create(api, {})
+    job = wait_status(api, jid, timeout=10)
+    assert job["status"] == "failed"
+    assert job["message"] == "submit job failed, err: invalid workflow: the workflow has no spec"
+
+
 def test_no_job_row_for_a_rejected_workflow(api):
     before = api.get("/job", query={"maxKeys": "500"}).json["jobList"]
     r = api.post("/job/workflow", {"name": "rejected-wf", "extensionTemplate": VALIDATION[0][1]})
@@ -942,6 +956,23 @@ def test_examples(server, api, tmp_path, name):
         assert n[".after-flaky"]["phase"] == "Omitted"
         assert n[".after-flaky"]["status"] == "skipped"
         assert n[".flaky"]["exitCode"] == 3
+
+
+def test_workflow_owned_by_its_creator(server, api):
+    for user in ("wfalice", "wfbob"):
+        r = api.post("/user", {"username": user, "password": "Passw0rd-" + user})
+        assert r.status == 200, r
+    alice = server.api(login=False).login("wfalice", "Passw0rd-wfalice")
+    bob = server.api(login=False).login("wfbob", "Passw0rd-wfbob")
+    jid = create(alice, workflow([sh("main", "echo mine")]))
+    job = wait_status(alice, jid)
+    assert job["status"] == "succeeded" and job["userName"] == "wfalice"
+    assert list(logs(alice, jid).values()) == ["mine\n"]
+    r = bob.get("/job/" + jid)
+    assert r.status == 403 and r.code == "ActionNotAllowed", r
+    assert bob.get("/log/job", query={"jobID": jid}).status == 403
+    assert bob.put("/job/" + jid, query={"action": "stop"}).status == 403
+    assert show(api, jid)["userName"] == "wfalice"  # root sees every job
 
 
 def test_job_env_of_a_node(api):
