@@ -17,10 +17,15 @@
 typedef struct follow_ctx {
     pf_app *app;
     char job_id[64];
-    char path[4096];
+    int64_t job_pk;
+    char task[256]; /* "" = the first task */
+    char path[4096]; /* "" until the task exists */
     int64_t offset;
     int idle_rounds;
 } follow_ctx;
+
+static int find_log(pf_app *app, int64_t job_pk, const char *task, char *path, size_t n,
+                    pf_error *e);
 
 static bool job_ended(follow_ctx *f)
 {
@@ -33,26 +38,30 @@ static bool job_ended(follow_ctx *f)
     return ended;
 }
 
+/* MHD calls this from its worker thread, which serves other connections too: so it never
+ * blocks for long — with nothing new it naps 10 ms and answers "nothing yet" (0), and MHD
+ * calls again. A follower thus costs other connections on its thread at most ~10 ms. */
 static ssize_t follow_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     follow_ctx *f = cls;
-    for (int round = 0; round < 5; round++) {
+    pf_error e;
+    if (!f->path[0]) /* not started yet: wait for the task to exist */
+        find_log(f->app, f->job_pk, f->task[0] ? f->task : NULL, f->path, sizeof f->path, &e);
+    if (f->path[0]) {
         pf_buf b = PF_BUF_INIT;
-        pf_error e;
         int64_t next = f->offset;
         long n = pf_log_follow(f->path, f->offset, max, &b, &next, &e);
         if (n > 0) {
             memcpy(buf, b.data, (size_t)n);
             f->offset = next;
-            pf_buf_free(&b);
-            return n;
         }
         pf_buf_free(&b);
         if (n < 0) return MHD_CONTENT_READER_END_WITH_ERROR;
-        /* nothing new: end once the job has ended (after one last read), else wait a bit */
-        if (job_ended(f) && ++f->idle_rounds > 1) return MHD_CONTENT_READER_END_OF_STREAM;
-        usleep(40 * 1000);
+        if (n > 0) return n;
     }
+    /* nothing new: end once the job has ended (after one more read), else wait a little */
+    if (job_ended(f) && ++f->idle_rounds > 1) return MHD_CONTENT_READER_END_OF_STREAM;
+    usleep(10 * 1000);
     return 0;
 }
 
@@ -61,23 +70,26 @@ static void follow_free(void *cls)
     free(cls);
 }
 
-static int find_log(pf_app *app, const pf_job_row *job, const char *task, char *path, size_t n,
-                    json_t **tasks_out, pf_error *e)
+/* The log path of the job's task (the first one when task is NULL); 1 when none yet. */
+static int find_log(pf_app *app, int64_t job_pk, const char *task, char *path, size_t n,
+                    pf_error *e)
 {
-    json_t *tasks = pf_task_list(pf_store_reader(app->store), job->pk, e);
+    json_t *tasks = pf_task_list(pf_store_reader(app->store), job_pk, e);
     if (!tasks) return -1;
-    *tasks_out = tasks;
     size_t i;
     json_t *t;
+    int rc = 1;
     json_array_foreach(tasks, i, t)
     {
         const char *name = json_string_value(json_object_get(t, "name"));
-        if (task && strcmp(task, name) != 0) continue;
-        snprintf(path, n, "%s",
-                 json_string_value(json_object_get(json_object_get(t, "info"), "logPath")));
-        return 0;
+        const char *log = json_string_value(json_object_get(json_object_get(t, "info"), "logPath"));
+        if ((task && strcmp(task, name) != 0) || !log || !*log) continue;
+        snprintf(path, n, "%s", log);
+        rc = 0;
+        break;
     }
-    return 1;
+    json_decref(tasks);
+    return rc;
 }
 
 void pf_h_log_job(pf_req *r, pf_resp *w)
@@ -110,20 +122,13 @@ void pf_h_log_job(pf_req *r, pf_resp *w)
     bool from_tail = !strcmp(tail, "true") || !strcmp(tail, "1");
     json_t *tasks = NULL;
     if (!strcmp(pf_req_query_or(r, "follow", "false"), "true")) {
+        /* streams from the start of the log; a job not started yet is waited for */
         follow_ctx *f = calloc(1, sizeof *f);
         f->app = r->app;
+        f->job_pk = job.pk;
         snprintf(f->job_id, sizeof f->job_id, "%s", id);
-        if (find_log(r->app, &job, pf_req_query(r, "taskName"), f->path, sizeof f->path, &tasks,
-                     &e) != 0) {
-            /* not started yet: follow the first task's future log path is unknown; say so */
-            free(f);
-            json_decref(tasks);
-            pf_job_row_clear(&job);
-            pf_fail(&e, "ActionNotAllowed", "job %s has no task running yet; retry when it runs", id);
-            pf_resp_error(w, r, &e);
-            return;
-        }
-        json_decref(tasks);
+        snprintf(f->task, sizeof f->task, "%s", pf_req_query_or(r, "taskName", ""));
+        find_log(r->app, job.pk, f->task[0] ? f->task : NULL, f->path, sizeof f->path, &e);
         pf_job_row_clear(&job);
         w->status = 200;
         w->stream = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, follow_read, f,

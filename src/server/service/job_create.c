@@ -213,24 +213,48 @@ static int insert_job(sqlite3 *db, void *arg, pf_error *e)
     return pf_job_insert(db, &((insert_arg *)arg)->row, e);
 }
 
-/* Server-filled member keys (api.md §3.12 member object). */
+/* The member object of api.md §3.12, keys in upstream's order, server fields filled. */
 static void finish_member(json_t *m, const json_t *req, const pf_queue *q, const char *priority)
 {
-    json_t *sp = json_object_get(m, "schedulingPolicy");
-    (void)sp;
-    json_object_del(m, "schedulingPolicy");
-    json_object_set_new(m, "priority", json_string(priority));
-    json_object_set_new(m, "clusterID", json_string(q->cluster_name));
-    json_object_set_new(m, "queueID", json_string(q->id));
-    json_object_set_new(m, "queueName", json_string(q->name));
-    json_object_set_new(m, "labels", pf_json_or_null(json_object_get(req, "labels")));
-    json_object_set_new(m, "annotations", pf_json_or_null(json_object_get(req, "annotations")));
+    json_t *o = json_object();
+    json_t *empty_flavour = json_pack("{s:s, s:s, s:s}", "cpu", "", "mem", "", "name", "");
+#define KEEP(key, def)                                                                           \
+    do {                                                                                         \
+        json_t *v_ = json_object_get(m, key);                                                    \
+        if (v_)                                                                                  \
+            json_object_set(o, key, v_);                                                         \
+        else if (def)                                                                            \
+            json_object_set_new(o, key, def);                                                    \
+    } while (0)
+    KEEP("id", json_string(""));
+    KEEP("replicas", json_integer(0));
+    KEEP("role", json_string(""));
+    KEEP("name", json_string(""));
+    KEEP("fs", json_pack("{s:s, s:s}", "name", "", "type", ""));
+    KEEP("extraFS", (json_t *)NULL);
+    KEEP("flavour", json_deep_copy(empty_flavour));
+    KEEP("limitFlavour", json_deep_copy(empty_flavour));
+    json_object_set_new(o, "priority", json_string(priority));
+    json_object_set_new(o, "clusterID", json_string(q->cluster_name));
+    json_object_set_new(o, "queueID", json_string(q->id));
+    json_object_set_new(o, "queueName", json_string(q->name));
+    json_object_set_new(o, "kindGroupVersion",
+                        json_pack("{s:s, s:s, s:s}", "kind", "", "group", "", "apiVersion", ""));
+    json_object_set_new(o, "labels", pf_json_or_null(json_object_get(req, "labels")));
+    json_object_set_new(o, "annotations", pf_json_or_null(json_object_get(req, "annotations")));
     json_t *env = json_object_get(m, "env");
-    if (!env) {
-        env = json_object();
-        json_object_set_new(m, "env", env);
-    }
+    env = env ? json_incref(env) : json_object();
     json_object_set_new(env, "PF_JOB_NAMESPACE", json_string(q->namespace_));
+    json_object_set_new(o, "env", env);
+    KEEP("command", (json_t *)NULL);
+    KEEP("image", json_string(""));
+    KEEP("port", (json_t *)NULL);
+    KEEP("args", (json_t *)NULL);
+#undef KEEP
+    json_decref(empty_flavour);
+    json_object_clear(m);
+    json_object_update(m, o); /* in place: the members array keeps its element */
+    json_decref(o);
 }
 
 static int validate(pf_app *app, const pf_caller *c, const char *type, json_t *req, pf_queue *q,
