@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from pfserver import BIN_DIR, PREFIX, Api, ServerProc
+from pfserver import BIN_DIR, PREFIX, Api, ServerProc, wait_for
 
 SERVER = os.path.join(BIN_DIR, "paddleflow-server")
 UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -626,6 +626,8 @@ def test_sigterm_and_sigint_shut_down_cleanly(make_server):
         s = make_server()
         a = s.api()
         ok(a.get("/version"))
+        # fully started: the default-password warning is the last thing before it waits
+        wait_for(lambda: "default password" in s.read_log(), what="start-up warning")
         s.proc.send_signal(sig)
         assert s.proc.wait(timeout=30) == 0, s.read_log()[-2000:]
         log = s.read_log()
@@ -633,6 +635,19 @@ def test_sigterm_and_sigint_shut_down_cleanly(make_server):
         with pytest.raises(OSError):
             raw_request(s.port, "GET", PREFIX + "/version")
         a.close()
+
+
+def test_signal_right_after_start_shuts_down_cleanly(make_server):
+    """A supervisor may stop the server the moment it listens. Threads started before
+    main.c blocks SIGTERM/SIGINT (store writer, job service) must not take the signal with
+    its default action (death by signal) while the main thread is not yet in sigwait."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        s = make_server()  # returns as soon as the port accepts connections
+        s.proc.send_signal(sig)
+        rc = s.proc.wait(timeout=30)
+        assert rc == 0, "exit %s on %s right after start:\n%s" % (rc, sig.name,
+                                                                 s.read_log()[-1500:])
+        assert "stopped" in s.read_log()
 
 
 def test_data_dir_modes(tmp_path):
