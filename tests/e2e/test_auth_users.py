@@ -389,7 +389,8 @@ def test_user_list_paging(root):
     everyone = [u["name"] for u in ok(root.get("/user", query={"maxKeys": "1000"}))["userList"]]
     assert seen == everyone  # same order as one big page
     for mk in ["0", "1001", "-1", "abc", ""]:
-        err(root.get("/user", query={"maxKeys": mk}), 400, "InvalidURI", "maxKeys[%s] is invalid" % mk)
+        err(root.get("/user", query={"maxKeys": mk}), 400, "InvalidURI",
+            "maxKeys[%s] is invalid" % mk)
     for m in ["garbage", "0" * 32, marker[:-1] + ("0" if marker[-1] != "0" else "1")]:
         err(root.get("/user", query={"marker": m}), 400, "InvalidMarker")
 
@@ -476,7 +477,8 @@ def test_request_ids(server, root):
         h = {"x-pf-request-id": rid}
         assert root.get("/version", headers=h).headers["x-pf-request-id"] == rid
         r = root.get("/job/job-does-not-exist", headers=h)
-        assert r.status == 404 and r.json["requestID"] == rid and r.headers["x-pf-request-id"] == rid
+        assert r.status == 404 and r.json["requestID"] == rid
+        assert r.headers["x-pf-request-id"] == rid
         r = a.get("/version", headers=h, token=False)
         assert r.json["requestID"] == rid and r.headers["x-pf-request-id"] == rid
         r = a.post("/login", {"username": "root", "password": "x"}, headers=h, token=False)
@@ -502,7 +504,8 @@ def test_not_found_and_method_not_allowed(server, root):
         for headers in ({}, {"x-pf-authorization": root.token}):
             status, h, body = raw_request(server.port, "GET", path, headers=headers)
             j = json.loads(body)
-            assert status == 404 and j["code"] == "PathNotFound" and j["message"] == "", (path, body)
+            assert status == 404 and j["code"] == "PathNotFound", (path, body)
+            assert j["message"] == "", (path, body)
             assert list(j) == ERROR_KEYS and j["requestID"] == h["x-pf-request-id"]
     for method, path in [("DELETE", "/version"), ("POST", "/version"), ("PATCH", "/job"),
                          ("POST", "/job/job-0123456789abcdef"), ("PUT", "/user"),
@@ -572,7 +575,7 @@ def test_keep_alive(server, root):
         r = conn.getresponse()
         r.read()
         assert r.status == status
-        assert conn.sock is sock, "connection was closed after request %d (%s %s)" % (i, method, path)
+        assert conn.sock is sock, "connection closed after request %d (%s %s)" % (i, method, path)
     # errors without a token and with a bad body keep it open too
     conn.request("GET", PREFIX + "/version")
     r = conn.getresponse()

@@ -185,10 +185,10 @@ static void test_password_hash_verify(void **state)
 static void test_password_strength(void **state)
 {
     (void)state;
-    const char *ok[] = {"abc123", "a1b2c3d4", "ABCd12", "paddleflow1", "1234a5", "ab cd 12",
-                        "p@ssw0rd"};
-    const char *weak[] = {"", "a1", "abc12", "abcdef", "123456", "ABC123", "ABCDEF", "!!!!!!1",
-                          "ÀÉÎÕÜ1"};
+    const char *ok[] = {"abc123", "a1b2c3d4", "ABCd12",  "paddleflow1",
+                        "1234a5", "ab cd 12", "p@ssw0rd"};
+    const char *weak[] = {"",       "a1",     "abc12",   "abcdef", "123456",
+                          "ABC123", "ABCDEF", "!!!!!!1", "ÀÉÎÕÜ1"};
     pf_error e;
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         if (pf_password_check_strength(ok[i], &e) != 0) fail_msg("%s rejected", ok[i]);
@@ -352,8 +352,18 @@ static void test_malformed_tokens(void **state)
     (void)state;
     char user[64];
     pf_error e;
-    const char *bad[] = {"",     "abc",  "a.b",   "a.b.c",  "a.b.c.d", "..", "...",
-                         ".x.",  "Bearer x.y.z", "   ", "\xff\xfe.\x01.\x02", "eyJ.eyJ.eyJ"};
+    const char *bad[] = {"",
+                         "abc",
+                         "a.b",
+                         "a.b.c",
+                         "a.b.c.d",
+                         "..",
+                         "...",
+                         ".x.",
+                         "Bearer x.y.z",
+                         "   ",
+                         "\xff\xfe.\x01.\x02",
+                         "eyJ.eyJ.eyJ"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         expect_code(verify(bad[i], user, &e), &e, "AuthInvalidToken");
     /* a valid token with a fourth part, or with spaces around */
@@ -383,7 +393,11 @@ static void test_signed_but_bad_claims(void **state)
     char user[64];
     pf_error e;
     const char *payloads[] = {
-        "not json", "[]", "\"root\"", "null", "{}",
+        "not json",
+        "[]",
+        "\"root\"",
+        "null",
+        "{}",
         "{\"username\":\"root\"}",                       /* no password fingerprint */
         "{\"username\":5,\"pwv\":\"0011223344556677\"}", /* wrong types */
         "{\"username\":\"root\",\"pwv\":7}",
@@ -394,8 +408,8 @@ static void test_signed_but_bad_claims(void **state)
         free(t);
     }
     /* right user, wrong fingerprint: the password changed since (AuthFailed, §2.3 step 4) */
-    char *t = make_token(HS256, "{\"username\":\"root\",\"pwv\":\"0011223344556677\"}",
-                         F->app.secret);
+    char *t =
+        make_token(HS256, "{\"username\":\"root\",\"pwv\":\"0011223344556677\"}", F->app.secret);
     expect_code(verify(t, user, &e), &e, "AuthFailed");
     free(t);
     /* a user that does not exist */
@@ -442,9 +456,13 @@ static void test_claim_times(void **state)
     struct {
         void (*edit)(json_t *);
         const char *code;
-    } cases[] = {{exp_past, "AuthInvalidToken"}, {exp_now, "AuthInvalidToken"},
-                 {exp_string, "AuthInvalidToken"}, {nbf_future, "AuthInvalidToken"},
-                 {nbf_real, "AuthInvalidToken"}, {exp_far, NULL}, {exp_none, NULL}};
+    } cases[] = {{exp_past, "AuthInvalidToken"},
+                 {exp_now, "AuthInvalidToken"},
+                 {exp_string, "AuthInvalidToken"},
+                 {nbf_future, "AuthInvalidToken"},
+                 {nbf_real, "AuthInvalidToken"},
+                 {exp_far, NULL},
+                 {exp_none, NULL}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *t = resigned(tok, cases[i].edit);
         int rc = verify(t, user, &e);
@@ -464,7 +482,8 @@ static void test_expired_token(void **state)
     F->app.cfg.token_expiry_hours = 0.0003; /* ~1 s */
     /* start right after a second boundary, so the token is surely valid at first */
     time_t t0 = time(NULL);
-    while (time(NULL) == t0) usleep(2000);
+    while (time(NULL) == t0)
+        usleep(2000);
     char *tok = login("root", "paddleflow");
     char user[64];
     pf_error e;
@@ -472,7 +491,8 @@ static void test_expired_token(void **state)
     json_t *c = claims_of(tok);
     long long exp = json_integer_value(json_object_get(c, "exp"));
     json_decref(c);
-    while ((long long)time(NULL) < exp) usleep(20000);
+    while ((long long)time(NULL) < exp)
+        usleep(20000);
     expect_code(verify(tok, user, &e), &e, "AuthInvalidToken");
     free(tok);
     /* 0 = tokens never expire: no exp claim at all */
@@ -598,14 +618,14 @@ static void test_markers_garbage(void **state)
     char bad[8][80];
     int n = 0;
     snprintf(bad[n++], 80, "xyz");
-    snprintf(bad[n++], 80, "%.31s", good);               /* too short */
-    snprintf(bad[n++], 80, "%s0", good);                 /* too long */
-    snprintf(bad[n++], 80, "%s", good);                  /* upper case hex */
+    snprintf(bad[n++], 80, "%.31s", good); /* too short */
+    snprintf(bad[n++], 80, "%s0", good);   /* too long */
+    snprintf(bad[n++], 80, "%s", good);    /* upper case hex */
     for (char *p = bad[n - 1]; *p; p++)
         if (*p >= 'a' && *p <= 'f') *p = (char)(*p - 32);
-    snprintf(bad[n++], 80, "%s", good);                  /* the pk changed, mac kept */
+    snprintf(bad[n++], 80, "%s", good); /* the pk changed, mac kept */
     bad[n - 1][15] = bad[n - 1][15] == '0' ? '1' : '0';
-    snprintf(bad[n++], 80, "%s", good);                  /* the mac changed */
+    snprintf(bad[n++], 80, "%s", good); /* the mac changed */
     bad[n - 1][31] = bad[n - 1][31] == '0' ? '1' : '0';
     snprintf(bad[n++], 80, "%.16s%.8s %.7s", good, good + 16, good + 25); /* a space */
     snprintf(bad[n++], 80, "00000000000000000000000000000000");
@@ -632,8 +652,7 @@ static void test_markers_garbage(void **state)
     char msg[48];
     int ml = snprintf(msg, sizeof msg, "marker:%lld", (long long)(int64_t)big);
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256(mac, (const unsigned char *)msg, (unsigned long long)ml,
-                           F->app.secret);
+    crypto_auth_hmacsha256(mac, (const unsigned char *)msg, (unsigned long long)ml, F->app.secret);
     char hex[17], m[40];
     sodium_bin2hex(hex, sizeof hex, mac, 8);
     snprintf(m, sizeof m, "%016llx%s", big, hex);
@@ -653,7 +672,7 @@ static void test_max_keys(void **state)
         expect_ok(pf_parse_max_keys(ok[i].v, &out, &e), &e);
         assert_int_equal(out, ok[i].want);
     }
-    const char *bad[] = {"0", "-1", "1001", "", "abc", "10abc", "1.5", "99999999999999999999",
+    const char *bad[] = {"0",   "-1", "1001", "", "abc", "10abc", "1.5", "99999999999999999999",
                          "0x10"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int out = 7;
@@ -676,9 +695,9 @@ static void test_list_envelope(void **state)
     free(s);
     int64_t pk;
     pf_error e;
-    expect_ok(pf_marker_decode(&F->app, json_string_value(json_object_get(o, "nextMarker")), &pk,
-                               &e),
-              &e);
+    expect_ok(
+        pf_marker_decode(&F->app, json_string_value(json_object_get(o, "nextMarker")), &pk, &e),
+        &e);
     assert_int_equal(pk, 1234);
     json_decref(o);
     o = pf_list_envelope(&F->app, 50, false, 0, "grantList", json_array());

@@ -26,8 +26,7 @@ static void expect_malformed(int rc, const pf_error *e, const char *needle)
 {
     assert_int_equal(rc, -1);
     assert_string_equal(e->code, "MalformedJSON");
-    if (needle && !strstr(e->message, needle))
-        fail_msg("message %s lacks %s", e->message, needle);
+    if (needle && !strstr(e->message, needle)) fail_msg("message %s lacks %s", e->message, needle);
 }
 
 /* ---- pf_json_parse_object ---- */
@@ -83,9 +82,9 @@ static void test_parse_literal_null_is_empty_object(void **state)
 static void test_parse_garbage(void **state)
 {
     (void)state;
-    const char *bodies[] = {"nul",         "{",           "{\"a\":}",      "{\"a\" 1}",
-                            "{'a':1}",     "{\"a\":1,}",  "{} {}",         "{}x",
-                            "{\"a\":tru}", "\xff\xfe{}",  "{\"a\":\"\x01\"}", "not json"};
+    const char *bodies[] = {
+        "nul",   "{",   "{\"a\":}",    "{\"a\" 1}",  "{'a':1}",          "{\"a\":1,}",
+        "{} {}", "{}x", "{\"a\":tru}", "\xff\xfe{}", "{\"a\":\"\x01\"}", "not json"};
     for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++)
         expect_parse_fails(bodies[i], strlen(bodies[i]));
     /* a NUL byte inside the body, and a body cut short by its length */
@@ -103,8 +102,10 @@ static void test_parse_deep_nesting(void **state)
     deep[n++] = '{';
     memcpy(deep + n, "\"a\":", 4);
     n += 4;
-    for (size_t i = 0; i < depth; i++) deep[n++] = '[';
-    for (size_t i = 0; i < depth; i++) deep[n++] = ']';
+    for (size_t i = 0; i < depth; i++)
+        deep[n++] = '[';
+    for (size_t i = 0; i < depth; i++)
+        deep[n++] = ']';
     deep[n++] = '}';
     expect_parse_fails(deep, n);
     /* reasonable nesting is fine */
@@ -112,8 +113,10 @@ static void test_parse_deep_nesting(void **state)
     deep[n++] = '{';
     memcpy(deep + n, "\"a\":", 4);
     n += 4;
-    for (size_t i = 0; i < 100; i++) deep[n++] = '[';
-    for (size_t i = 0; i < 100; i++) deep[n++] = ']';
+    for (size_t i = 0; i < 100; i++)
+        deep[n++] = '[';
+    for (size_t i = 0; i < 100; i++)
+        deep[n++] = ']';
     deep[n++] = '}';
     pf_error e;
     json_t *v = pf_json_parse_object(deep, n, &e);
@@ -297,8 +300,7 @@ static void test_strmap_null_values_and_copy(void **state)
     /* a new reference: changing it leaves the body alone */
     assert_ptr_not_equal(m, json_object_get(v, "Labels"));
     json_object_set_new(m, "a", json_string("changed"));
-    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "Labels"), "a")),
-                        "1");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(v, "Labels"), "a")), "1");
     json_decref(m);
     json_decref(v);
 }

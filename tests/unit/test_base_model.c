@@ -18,9 +18,9 @@
 
 /* ---- status ---- */
 
-static const char *ALL[] = {"init",       "pending",    "running",   "failed",
-                            "succeeded",  "terminating", "terminated", "cancelled",
-                            "skipped",    "preempting", "preempted"};
+static const char *ALL[] = {"init",      "pending",     "running",    "failed",
+                            "succeeded", "terminating", "terminated", "cancelled",
+                            "skipped",   "preempting",  "preempted"};
 #define NALL (sizeof ALL / sizeof ALL[0])
 
 static bool is_one_of(const char *s, const char *const *set, size_t n)
@@ -30,8 +30,8 @@ static bool is_one_of(const char *s, const char *const *set, size_t n)
     return false;
 }
 
-static const char *FINALS[] = {"succeeded", "failed", "terminated", "skipped", "cancelled",
-                               "preempted"};
+static const char *FINALS[] = {"succeeded", "failed",    "terminated",
+                               "skipped",   "cancelled", "preempted"};
 
 static void test_status_sets(void **state)
 {
@@ -162,7 +162,8 @@ static void test_decode_single_canonical_keys(void **state)
     (void)state;
     json_t *req = decode(
         "{\"ID\":\"job-a\",\"NAME\":\"n\",\"Labels\":{\"a\":\"b\",\"z\":null},"
-        "\"ANNOTATIONS\":{\"k\":\"v\"},\"SchedulingPolicy\":{\"QUEUE\":\"q\",\"Priority\":\"high\"},"
+        "\"ANNOTATIONS\":{\"k\":\"v\"},\"SchedulingPolicy\":{\"QUEUE\":\"q\",\"Priority\":\"high\"}"
+        ","
         "\"UserName\":\"root\",\"Image\":\"img\",\"COMMAND\":\"echo\",\"args\":[\"1\"],"
         "\"PORT\":8080,\"ENV\":{\"K\":\"V\"},\"Flavour\":{\"Name\":\"flavour1\",\"CPU\":\"1\","
         "\"MEM\":\"1Gi\",\"scalarresources\":{\"g\":\"1\"}},\"LimitFlavour\":{\"name\":\"NONE\"},"
@@ -309,8 +310,8 @@ static void test_decode_type_errors_with_paths(void **state)
     decode_fails("{\"members\":[{\"role\":1}]}", PF_JOB_DISTRIBUTED, "members[0]", "role");
     decode_fails("{\"members\":[{\"flavour\":{\"mem\":2}}]}", PF_JOB_DISTRIBUTED, "members[0]",
                  "mem");
-    decode_fails("{\"members\":[{\"labels\":{\"x\":false}}]}", PF_JOB_DISTRIBUTED,
-                 "members[0]", "labels.x");
+    decode_fails("{\"members\":[{\"labels\":{\"x\":false}}]}", PF_JOB_DISTRIBUTED, "members[0]",
+                 "labels.x");
     decode_fails("{\"members\":[{\"schedulingPolicy\":{\"queue\":[]}}]}", PF_JOB_DISTRIBUTED,
                  "members[0]", "queue");
     decode_fails("{\"name\":3,\"extensionTemplate\":{}}", PF_JOB_WORKFLOW, "name", NULL);
@@ -318,9 +319,9 @@ static void test_decode_type_errors_with_paths(void **state)
 
 /* ---- check_basics ---- */
 
-#define RFC1123                                                                               \
-    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', " \
-    "and must start and end with an alphanumeric character (regex used for validation is "   \
+#define RFC1123                                                                                    \
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "       \
+    "and must start and end with an alphanumeric character (regex used for validation is "         \
     "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
 
 static int basics(const char *text, pf_error *e)
@@ -383,7 +384,8 @@ static void test_basics_name_length(void **state)
     assert_int_equal(basics(body, &e), 0);
     /* 512 bytes of multi-byte characters (256 × "é") is still fine: the limit is bytes */
     char *p = name;
-    for (int i = 0; i < 256; i++) p += sprintf(p, "\xc3\xa9");
+    for (int i = 0; i < 256; i++)
+        p += sprintf(p, "\xc3\xa9");
     snprintf(body, sizeof body, "{\"name\":\"%s\"}", name);
     assert_int_equal(basics(body, &e), 0);
     snprintf(body, sizeof body, "{\"name\":\"%sx\"}", name);
@@ -403,7 +405,9 @@ static void test_basics_name_length(void **state)
 static void test_priority(void **state)
 {
     (void)state;
-    const char *ok[] = {"{}", "{\"schedulingPolicy\":{}}", "{\"schedulingPolicy\":{\"priority\":\"\"}}",
+    const char *ok[] = {"{}",
+                        "{\"schedulingPolicy\":{}}",
+                        "{\"schedulingPolicy\":{\"priority\":\"\"}}",
                         "{\"schedulingPolicy\":{\"priority\":\"low\"}}",
                         "{\"schedulingPolicy\":{\"priority\":\"Normal\"}}",
                         "{\"schedulingPolicy\":{\"priority\":\"HIGH\"}}"};
@@ -415,7 +419,9 @@ static void test_priority(void **state)
     }
     struct {
         const char *given, *upper;
-    } bad[] = {{"very_high", "VERY_HIGH"}, {"VERY_LOW", "VERY_LOW"}, {"urgent", "URGENT"},
+    } bad[] = {{"very_high", "VERY_HIGH"},
+               {"VERY_LOW", "VERY_LOW"},
+               {"urgent", "URGENT"},
                {" high", " HIGH"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char body[128], msg[256];
@@ -469,8 +475,9 @@ static void dist_body(char *out, size_t n, const char *fw, const char *spec, con
     for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
         char *colon = strchr(tok, ':');
         *colon = '\0';
-        w += snprintf(out + w, n - (size_t)w, "%s{\"role\":\"%s\",\"replicas\":%s,\"image\":\"i\"%s%s}",
-                      first ? "" : ",", tok, colon + 1, extra ? "," : "", extra ? extra : "");
+        w += snprintf(out + w, n - (size_t)w,
+                      "%s{\"role\":\"%s\",\"replicas\":%s,\"image\":\"i\"%s%s}", first ? "" : ",",
+                      tok, colon + 1, extra ? "," : "", extra ? extra : "");
         first = false;
     }
     snprintf(out + w, n - (size_t)w, "]}");
@@ -510,8 +517,8 @@ static void test_members_single(void **state)
     expect_create_failed(members("{\"image\":\"\"}", PF_JOB_SINGLE, &mode, &e), &e,
                          "required fields in {image} are empty, please fill it");
     /* an extensionTemplate turns the image check off */
-    assert_int_equal(members("{\"extensionTemplate\":{\"kind\":\"Pod\"}}", PF_JOB_SINGLE, &mode, &e),
-                     0);
+    assert_int_equal(
+        members("{\"extensionTemplate\":{\"kind\":\"Pod\"}}", PF_JOB_SINGLE, &mode, &e), 0);
 }
 
 static void test_members_port(void **state)
@@ -539,17 +546,18 @@ static void test_members_framework(void **state)
     (void)state;
     const char *mode;
     pf_error e;
-    expect_create_failed(members("{\"members\":[{\"role\":\"worker\",\"replicas\":2,\"image\":\"i\"}]}",
-                                 PF_JOB_DISTRIBUTED, &mode, &e),
-                         &e, "invalid framework  for distributed job");
+    expect_create_failed(
+        members("{\"members\":[{\"role\":\"worker\",\"replicas\":2,\"image\":\"i\"}]}",
+                PF_JOB_DISTRIBUTED, &mode, &e),
+        &e, "invalid framework  for distributed job");
     dist_fails("caffe", "worker:2", NULL, "invalid framework caffe for distributed job");
     dist_fails("standalone", "worker:1", NULL, "invalid framework standalone for distributed job");
     dist_fails("Paddle", "worker:2", NULL, "invalid framework Paddle for distributed job");
     expect_create_failed(members("{\"framework\":\"paddle\"}", PF_JOB_DISTRIBUTED, &mode, &e), &e,
                          "request.Members is empty");
-    expect_create_failed(members("{\"framework\":\"paddle\",\"members\":[]}", PF_JOB_DISTRIBUTED,
-                                 &mode, &e),
-                         &e, "request.Members is empty");
+    expect_create_failed(
+        members("{\"framework\":\"paddle\",\"members\":[]}", PF_JOB_DISTRIBUTED, &mode, &e), &e,
+        "request.Members is empty");
     /* a template and no members: accepted without further checks */
     assert_int_equal(members("{\"framework\":\"paddle\",\"extensionTemplate\":{\"kind\":\"x\"}}",
                              PF_JOB_DISTRIBUTED, &mode, &e),
@@ -562,10 +570,13 @@ static void test_members_roles_and_replicas(void **state)
     (void)state;
     dist_fails("tensorflow", "chief:1,worker:2", NULL,
                "the role[chief] for framework tensorflow is not supported");
-    dist_fails("spark", "driver:1,worker:1", NULL, "the role[worker] for framework spark is not supported");
-    dist_fails("ray", "master:1,pserver:1", NULL, "the role[pserver] for framework ray is not supported");
+    dist_fails("spark", "driver:1,worker:1", NULL,
+               "the role[worker] for framework spark is not supported");
+    dist_fails("ray", "master:1,pserver:1", NULL,
+               "the role[pserver] for framework ray is not supported");
     dist_fails("mpi", "driver:1", NULL, "the role[driver] for framework mpi is not supported");
-    dist_fails("paddle", "executor:1", NULL, "the role[executor] for framework paddle is not supported");
+    dist_fails("paddle", "executor:1", NULL,
+               "the role[executor] for framework paddle is not supported");
     dist_fails("paddle", ":2", NULL, "the role[] for framework paddle is not supported");
     dist_fails("paddle", "worker:0", NULL, "the replicas of member is less than 1");
     dist_fails("paddle", "pserver:1,worker:-1", NULL, "the replicas of member is less than 1");
@@ -587,9 +598,10 @@ static void test_members_pworker(void **state)
 {
     (void)state;
     /* pworker is rewritten to worker on the normal path ... */
-    json_t *req = decode("{\"framework\":\"paddle\",\"members\":[{\"role\":\"pworker\",\"replicas\":2,"
-                         "\"image\":\"i\"}]}",
-                         PF_JOB_DISTRIBUTED);
+    json_t *req =
+        decode("{\"framework\":\"paddle\",\"members\":[{\"role\":\"pworker\",\"replicas\":2,"
+               "\"image\":\"i\"}]}",
+               PF_JOB_DISTRIBUTED);
     const char *mode;
     pf_error e;
     assert_int_equal(pf_job_request_check_members(req, PF_JOB_DISTRIBUTED, &mode, &e), 0);

@@ -89,7 +89,8 @@ static void admitted_list(const picked *p, char *out, size_t n)
 {
     out[0] = '\0';
     for (int i = 0; i < p->n; i++)
-        if (p->r[i].admitted) snprintf(out + strlen(out), n - strlen(out), "%s%s", *out ? " " : "", p->r[i].id);
+        if (p->r[i].admitted)
+            snprintf(out + strlen(out), n - strlen(out), "%s%s", *out ? " " : "", p->r[i].id);
 }
 
 static const char *waiting_msg(const picked *p, const char *id)
@@ -131,7 +132,8 @@ static void test_priority_then_fcfs(void **state)
         picked p = pick(s, &t);
         char got[256];
         admitted_list(&p, got, sizeof got);
-        if (strcmp(got, want[i]) != 0) fail_msg("round %zu admitted \"%s\", want %s", i, got, want[i]);
+        if (strcmp(got, want[i]) != 0)
+            fail_msg("round %zu admitted \"%s\", want %s", i, got, want[i]);
         assert_int_equal(p.n, (int)(6 - i)); /* every waiting job is reported */
         free(p.r);
         pf_sched_release(s, want[i]);
@@ -211,7 +213,8 @@ static void test_head_of_line_blocking_per_queue(void **state)
 {
     (void)state;
     pf_sched *s = new_sched("100", "100Gi", NULL);
-    qtable t = {.q = {{"q", "open", "4", "100Gi", NULL, false}, {"other", "open", "4", "100Gi", NULL, false}},
+    qtable t = {.q = {{"q", "open", "4", "100Gi", NULL, false},
+                      {"other", "open", "4", "100Gi", NULL, false}},
                 .n = 2};
     submit(s, "big", "q", "NORMAL", 1, "3", "1Gi");
     picked p = pick(s, &t);
@@ -224,8 +227,7 @@ static void test_head_of_line_blocking_per_queue(void **state)
     assert_false(admitted(&p, "two"));
     assert_false(admitted(&p, "one"));
     assert_true(admitted(&p, "free"));
-    assert_string_equal(waiting_msg(&p, "two"),
-                        "waiting for queue q: cpu 3/4 in use, job needs 2");
+    assert_string_equal(waiting_msg(&p, "two"), "waiting for queue q: cpu 3/4 in use, job needs 2");
     assert_string_equal(waiting_msg(&p, "one"),
                         "waiting for queue q: cpu 3/4 in use, job needs 2 (queued behind a job "
                         "ahead of it)");
@@ -278,8 +280,9 @@ static void test_machine_capacity(void **state)
 {
     (void)state;
     pf_sched *s = new_sched("2", "4Gi", NULL);
-    qtable t = {.q = {{"a", "open", "20", "20Gi", NULL, false}, {"b", "open", "20", "20Gi", NULL, false}},
-                .n = 2};
+    qtable t = {
+        .q = {{"a", "open", "20", "20Gi", NULL, false}, {"b", "open", "20", "20Gi", NULL, false}},
+        .n = 2};
     submit(s, "a1", "a", "NORMAL", 1, "1", "1Gi");
     submit(s, "b1", "b", "NORMAL", 2, "1", "1Gi");
     submit(s, "a2", "a", "NORMAL", 3, "1", "1Gi");
@@ -460,10 +463,12 @@ static void test_closed_and_missing_queues(void **state)
     submit(s, "b", "shut", "NORMAL", 2, "1", "1Gi");
     submit(s, "c", "gone", "NORMAL", 3, "1", "1Gi");
     picked p = pick(s, &t);
-    assert_string_equal(waiting_msg(&p, "a"),
-                        "waiting for queue shut: its status is closed, only an open queue runs jobs");
-    assert_string_equal(waiting_msg(&p, "b"),
-                        "waiting for queue shut: its status is closed, only an open queue runs jobs");
+    assert_string_equal(
+        waiting_msg(&p, "a"),
+        "waiting for queue shut: its status is closed, only an open queue runs jobs");
+    assert_string_equal(
+        waiting_msg(&p, "b"),
+        "waiting for queue shut: its status is closed, only an open queue runs jobs");
     assert_string_equal(waiting_msg(&p, "c"), "waiting: queue gone does not exist");
     free(p.r);
     /* they keep waiting, and run once the queue opens */
@@ -559,7 +564,8 @@ static void test_concurrent_use(void **state)
         pf_sched_queue_used(s, "q", &used);
         assert_true(used.cpu <= 2000);
     }
-    for (int i = 0; i < 3; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 3; i++)
+        pthread_join(th[i], NULL);
     for (int round = 0; round < 1000; round++) { /* drain */
         picked p = pick(s, &t);
         int n = p.n;

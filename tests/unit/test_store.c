@@ -188,7 +188,8 @@ static void test_group_commit_acknowledged_writes_survive(void **state)
         args[t].t = t;
         pthread_create(&th[t], NULL, writer, &args[t]);
     }
-    for (int t = 0; t < THREADS; t++) pthread_join(th[t], NULL);
+    for (int t = 0; t < THREADS; t++)
+        pthread_join(th[t], NULL);
     pf_store_stats(f->s, &c1, &w1);
     assert_int_equal(w1 - w0, THREADS * PER_THREAD);
     /* concurrent writers share transactions: fewer commits than writes */
@@ -253,12 +254,14 @@ static void test_failing_write_rolls_back_alone(void **state)
     pf_store_stats(f->s, &c0, &w0);
     pthread_t th[4];
     pthread_create(&th[0], NULL, run_write, &w[0]);
-    while (!__atomic_load_n(&started, __ATOMIC_SEQ_CST)) usleep(1000);
+    while (!__atomic_load_n(&started, __ATOMIC_SEQ_CST))
+        usleep(1000);
     for (int i = 1; i < 4; i++) {
         pthread_create(&th[i], NULL, run_write, &w[i]);
         usleep(20 * 1000); /* queue them in this order */
     }
-    for (int i = 0; i < 4; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
     pf_store_stats(f->s, &c1, &w1);
     assert_int_equal(w1 - w0, 4);
     assert_int_equal(c1 - c0, 2); /* slow alone, then the three together */
@@ -363,7 +366,8 @@ static void test_newer_schema_refused(void **state)
 static void test_insert_get(void **state)
 {
     fixture *f = *state;
-    int64_t pk = insert(f->s, "job-0123456789abcdef", "alice", "q1", "{\"k\":\"v\"}", 1700000000123);
+    int64_t pk =
+        insert(f->s, "job-0123456789abcdef", "alice", "q1", "{\"k\":\"v\"}", 1700000000123);
     pf_job_row r = get(f->s, "job-0123456789abcdef");
     assert_int_equal(r.pk, pk);
     assert_string_equal(r.user, "alice");
@@ -376,8 +380,8 @@ static void test_insert_get(void **state)
     assert_int_equal(r.updated_at, 1700000000123);
     assert_int_equal(r.activated_at, 0);
     assert_int_equal(r.finished_at, 0);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(r.config, "labels"), "k")),
-                        "v");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.config, "labels"), "k")), "v");
     assert_null(r.runtime);
     pf_job_row_clear(&r);
     pf_error e;
@@ -450,8 +454,8 @@ static void test_list_filters(void **state)
     expect_list(f->s, (pf_job_filter){0}, "{\"b\":\"2\"}", "j5 j3 j1");
     expect_list(f->s, (pf_job_filter){0}, "{\"a\":\"1\",\"b\":\"3\"}", "");
     expect_list(f->s, (pf_job_filter){0}, "{\"c\":\"1\"}", "");
-    expect_list(f->s, (pf_job_filter){0}, "{\"A\":\"1\"}", "");    /* keys are exact */
-    expect_list(f->s, (pf_job_filter){0}, "{\"a\":\"1 \"}", "");   /* values too */
+    expect_list(f->s, (pf_job_filter){0}, "{\"A\":\"1\"}", "");  /* keys are exact */
+    expect_list(f->s, (pf_job_filter){0}, "{\"a\":\"1 \"}", ""); /* values too */
     expect_list(f->s, (pf_job_filter){0}, "{\"a\":\"1' OR '1'='1\"}", "");
     expect_list(f->s, (pf_job_filter){0}, "{}", "j5 j4 j3 j2 j1"); /* empty = no filter */
     expect_list(f->s, (pf_job_filter){.user = "alice", .status = "pending"}, "{\"a\":\"1\"}", "j1");
@@ -460,7 +464,8 @@ static void test_list_filters(void **state)
     expect_list(f->s, (pf_job_filter){.updated_since_ms = 1001}, NULL, "j3 j2 j1");
     expect_list(f->s, (pf_job_filter){.updated_since_ms = 1000}, NULL, "j5 j4 j3 j2 j1");
     expect_list(f->s, (pf_job_filter){.started_since_ms = before}, NULL, "j3 j2");
-    expect_list(f->s, (pf_job_filter){.started_since_ms = 1}, NULL, "j3 j2"); /* never started: out */
+    expect_list(f->s, (pf_job_filter){.started_since_ms = 1}, NULL,
+                "j3 j2"); /* never started: out */
     expect_list(f->s, (pf_job_filter){.started_since_ms = pf_now_ms() + 60000}, NULL, "");
     expect_list(f->s, (pf_job_filter){.started_since_ms = before, .status = "running"}, NULL, "j2");
     /* limit */
@@ -496,7 +501,8 @@ static void test_list_paging(void **state)
             count++;
         }
         before = n ? rows[n - 1].pk : 0;
-        for (int i = 0; i < (more ? n + 1 : n); i++) pf_job_row_clear(&rows[i]);
+        for (int i = 0; i < (more ? n + 1 : n); i++)
+            pf_job_row_clear(&rows[i]);
         free(rows);
         if (!more) break;
     }
@@ -514,7 +520,8 @@ static void test_list_paging(void **state)
             count++;
         }
         before = n ? rows[n - 1].pk : 0;
-        for (int i = 0; i < n; i++) pf_job_row_clear(&rows[i]);
+        for (int i = 0; i < n; i++)
+            pf_job_row_clear(&rows[i]);
         free(rows);
         if (n < 4) break;
     }
@@ -770,14 +777,15 @@ static void test_tasks_and_runtime(void **state)
                         {"rt-pserver-0", "rt", pk, "pserver", 0, "pending"},
                         {"rt-worker-0", "rt", pk, "worker", 0, "succeeded"}}; /* upsert */
     pf_error e;
-    for (int i = 0; i < 4; i++) expect_ok(pf_store_write(f->s, w_task, &tasks[i], &e), &e);
+    for (int i = 0; i < 4; i++)
+        expect_ok(pf_store_write(f->s, w_task, &tasks[i], &e), &e);
     json_t *list = pf_task_list(pf_store_reader(f->s), pk, &e);
     assert_non_null(list);
     assert_int_equal(json_array_size(list), 3);
     const char *names[] = {"rt-pserver-0", "rt-worker-0", "rt-worker-1"};
     for (int i = 0; i < 3; i++)
-        assert_string_equal(json_string_value(json_object_get(json_array_get(list, (size_t)i), "name")),
-                            names[i]);
+        assert_string_equal(
+            json_string_value(json_object_get(json_array_get(list, (size_t)i), "name")), names[i]);
     json_t *w0 = json_array_get(list, 1);
     assert_string_equal(json_string_value(json_object_get(w0, "status")), "succeeded");
     assert_string_equal(json_string_value(json_object_get(json_object_get(w0, "info"), "status")),
