@@ -264,6 +264,26 @@ def test_long_url_within_limits_is_served(server, api):
     assert r.status == 200, r
 
 
+@pytest.mark.parametrize("target,want", [
+    ("/job?maxKeys=1%FC", (400, "InvalidURI")),
+    ("/cluster?maxKeys=%FF", (400, "InvalidURI")),
+    ("/job?timestamp=%C3%28", (400, "InvalidURI")),
+    ("/job/%FF%FE", (404, "JobNotFound")),
+    ("/log/job?jobID=%FF", (404, "JobNotFound")),
+])
+def test_invalid_utf8_in_the_request_keeps_the_error_body(server, api, target, want):
+    """Found by fuzz_http: a message that echoes request bytes which are not UTF-8 must not
+    cost the error body its "message" key (api.md §1.6: exactly requestID, code, message —
+    the SDK raises KeyError otherwise)."""
+    status, head, body = raw(server.port, ("GET %s%s HTTP/1.1\r\nHost: x\r\n"
+                                           "x-pf-authorization: %s\r\nConnection: close\r\n\r\n"
+                                           % (PREFIX, target, api.token)).encode())
+    err = json.loads(body)
+    assert (status, err.get("code")) == want, (status, body)
+    assert list(err) == ["requestID", "code", "message"], body
+    assert isinstance(err["message"], str)
+
+
 def raise_fd_limit(n):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < n:
