@@ -434,10 +434,6 @@ def test_running_distributed_job_survives_kill9_and_restart(make_server, tmp_pat
     assert wait_status(api, again, FINAL)["status"] == "succeeded"
 
 
-@pytest.mark.xfail(strict=False, reason="jobs.c recover() plans the replicas that had not started "
-                   "before a crash afresh: they get new ports, and an endpoint list that differs "
-                   "from the one the running replicas got (XPASS when the kill lands after the "
-                   "last start)")
 def test_replicas_started_after_a_crash_mid_start_share_one_view(make_server, tmp_path):
     s = make_server()
     api = s.api()

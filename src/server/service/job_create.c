@@ -221,10 +221,12 @@ static void finish_member(json_t *m, const json_t *req, const pf_queue *q, const
 #define KEEP(key, def)                                                                           \
     do {                                                                                         \
         json_t *v_ = json_object_get(m, key);                                                    \
-        if (v_)                                                                                  \
+        if (v_) {                                                                                \
             json_object_set(o, key, v_);                                                         \
-        else if (def)                                                                            \
-            json_object_set_new(o, key, def);                                                    \
+        } else {                                                                                 \
+            json_t *d_ = (def); /* evaluated once: it allocates */                              \
+            if (d_) json_object_set_new(o, key, d_);                                             \
+        }                                                                                        \
     } while (0)
     KEEP("id", json_string(""));
     KEEP("replicas", json_integer(0));

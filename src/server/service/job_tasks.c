@@ -487,12 +487,31 @@ static void distributed_env(envb *env, const cluster *c, int t)
     pf_buf_free(&b);
 }
 
-/* Ports for every replica, and the lists every task shares. */
-static void cluster_prepare(cluster *c)
+/* The port of "<role>-<index>" in a recorded PF_TASK_ENDPOINTS value, 0 if absent. */
+static int recorded_port(const char *endpoints, const char *role, int index)
+{
+    char key[64];
+    int kl = snprintf(key, sizeof key, "%s-%d=", role, index);
+    for (const char *p = endpoints; p && *p;) {
+        if (strncmp(p, key, (size_t)kl) == 0) {
+            const char *colon = strchr(p + kl, ':');
+            return colon ? atoi(colon + 1) : 0;
+        }
+        p = strchr(p, ',');
+        if (p) p++;
+    }
+    return 0;
+}
+
+/* Ports for every replica (recorded ones first), and the lists every task shares. */
+static void cluster_prepare(cluster *c, const char *endpoints)
 {
     int *ports = calloc((size_t)c->n + 1, sizeof *ports);
     if (!ports) abort();
-    pick_ports(ports, c->n);
+    bool all_recorded = endpoints && *endpoints;
+    for (int t = 0; all_recorded && t < c->n; t++)
+        all_recorded = (ports[t] = recorded_port(endpoints, c->p[t].role, c->p[t].index)) > 0;
+    if (!all_recorded) pick_ports(ports, c->n);
     for (int t = 0; t < c->n; t++)
         c->p[t].port = ports[t];
     free(ports);
@@ -592,7 +611,8 @@ static void spark_driver_resources(const cluster *c, pf_task_plan *plans)
         }
 }
 
-int pf_job_plan_tasks(const pf_job_row *job, pf_task_plan **plans, int *n, pf_error *e)
+int pf_job_plan_tasks(const pf_job_row *job, const char *endpoints, pf_task_plan **plans, int *n,
+                      char **endpoints_out, pf_error *e)
 {
     (void)e;
     json_t *members = json_object_get(job->config, "members");
@@ -637,8 +657,10 @@ int pf_job_plan_tasks(const pf_job_row *job, pf_task_plan **plans, int *n, pf_er
     }
     *n = c.n;
     bool distributed = strcmp(job->type, "distributed") == 0;
+    if (endpoints_out) *endpoints_out = NULL;
     if (distributed) {
-        cluster_prepare(&c);
+        cluster_prepare(&c, endpoints);
+        if (endpoints_out) *endpoints_out = strdup(c.all);
         if (!strcmp(job->framework, "spark")) spark_driver_resources(&c, *plans);
     }
     for (int t = 0; t < c.n; t++) {

@@ -21,8 +21,13 @@ typedef struct pf_task_plan {
 
 /* Total resources of a job: Σ flavour × replicas over its members. */
 void pf_job_need(const json_t *config, pf_resources *out);
-/* One plan per replica of every member, in member order. *plans malloc'd. */
-int pf_job_plan_tasks(const pf_job_row *job, pf_task_plan **plans, int *n, pf_error *e);
+/* One plan per replica of every member, in member order. *plans malloc'd.
+ * Distributed jobs get a port per replica: reused from endpoints (a PF_TASK_ENDPOINTS value
+ * recorded when the job was first started, so replicas started after a crash share the
+ * running ones' view) when given, else freshly picked; *endpoints_out (may be NULL; malloc'd,
+ * NULL for other jobs) receives the value the plans use. */
+int pf_job_plan_tasks(const pf_job_row *job, const char *endpoints, pf_task_plan **plans, int *n,
+                      char **endpoints_out, pf_error *e);
 void pf_job_plans_free(pf_task_plan *plans, int n);
 /* The roles whose success completes the job (worker; spark: driver; ray/mpi: master). */
 bool pf_role_completes_job(const char *framework, const char *role);

@@ -243,7 +243,7 @@ bool wf_task_exited(pf_app *app, tx *t, job_ent *j, task_ent *te)
     return wf_job_advance(app, t, j);
 }
 
-void wf_task_admitted(pf_app *app, tx *t, job_ent *j, task_ent *te)
+bool wf_task_admitted(pf_app *app, tx *t, job_ent *j, task_ent *te)
 {
     te->queued = false;
     pf_task_spec spec = {.job_id = j->row.id, .name = te->name, .role = te->role, .index = 0,
@@ -251,14 +251,19 @@ void wf_task_admitted(pf_app *app, tx *t, job_ent *j, task_ent *te)
                          .cpu_milli = j->node_need.cpu, .mem_bytes = j->node_need.memory};
     pf_error e;
     if (pf_runtime_start(app->rt, &spec, &te->st, &e) != 0) {
+        /* the node cannot run at all: an Error node, and the workflow moves on */
         te->exited = true;
         pf_sched_release(app->sched, te->name);
-        pf_wf_node_error(j->wfst, te->node_id, e.message, pf_now_ms(), &e);
-    } else {
-        te->started = true;
-        pf_wf_node_started(j->wfst, te->node_id, pf_now_ms(), &e);
+        char msg[PF_ERR_MSG_MAX];
+        snprintf(msg, sizeof msg, "%s", e.message);
+        pf_wf_node_error(j->wfst, te->node_id, msg, pf_now_ms(), &e);
+        mgr_task_row(t, j, te);
+        return wf_job_advance(app, t, j);
     }
+    te->started = true;
+    pf_wf_node_started(j->wfst, te->node_id, pf_now_ms(), &e);
     mgr_task_row(t, j, te);
+    return settle(t, j); /* persists the Running node, and the job's running status */
 }
 
 bool wf_job_stop(pf_app *app, tx *t, job_ent *j)
@@ -290,6 +295,9 @@ bool wf_job_recover(pf_app *app, tx *t, job_ent *j)
             te->st = st;
             te->started = true;
             pf_sched_hold(app->sched, te->name, j->row.queue, &j->node_need);
+            /* it ran before the crash: record its real start (a no-op if already Running) */
+            pf_wf_node_started(j->wfst, te->node_id, st.started_ms ? st.started_ms : pf_now_ms(),
+                               &e);
         } else {
             queue_node(app, j, &acts[i]);
         }

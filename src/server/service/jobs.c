@@ -256,40 +256,116 @@ static bool evaluate(pf_app *app, tx *t, job_ent *j)
     return true;
 }
 
-static void start_job(pf_app *app, tx *t, job_ent *j)
+/* Starting tasks: a supervisor start waits until its task's process exists (a few ms), so
+ * every task admitted in one round — all replicas of a gang, many small jobs — is started
+ * by a few threads at once rather than one after the other. */
+typedef struct start_item {
+    pf_app *app;
+    task_ent *te;
+    pf_task_spec spec;
+    int rc;
+    char err[PF_ERR_MSG_MAX];
+} start_item;
+
+typedef struct start_batch {
+    start_item *v;
+    size_t n;
+    size_t next; /* atomically claimed */
+} start_batch;
+
+static void *start_worker(void *arg)
 {
-    pf_task_plan *plans = NULL;
-    int n = 0;
-    pf_error e;
-    if (pf_job_plan_tasks(&j->row, &plans, &n, &e) != 0) {
-        for (int i = 0; i < j->ntasks; i++) {
-            j->tasks[i].exited = true;
-            j->tasks[i].st.exit_code = 127;
-            snprintf(j->tasks[i].st.message, sizeof j->tasks[i].st.message,
-                     "submit job failed: %s", e.message);
-        }
-        return;
+    start_batch *b = arg;
+    for (;;) {
+        size_t i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED);
+        if (i >= b->n) return NULL;
+        start_item *it = &b->v[i];
+        pf_error e;
+        it->rc = pf_runtime_start(it->app->rt, &it->spec, &it->te->st, &e);
+        if (it->rc != 0) snprintf(it->err, sizeof it->err, "%s", e.message);
     }
-    mgr_transition(t, j, PF_ST_PENDING, "job is starting");
-    for (int i = 0; i < n && i < j->ntasks; i++) {
-        task_ent *te = &j->tasks[i];
-        pf_task_spec spec = {.job_id = j->row.id, .name = te->name, .role = te->role,
-                             .index = te->index, .command = plans[i].command,
-                             .env = (const char *const *)plans[i].env, .workdir = plans[i].workdir,
-                             .cpu_milli = plans[i].cpu_milli, .mem_bytes = plans[i].mem_bytes};
-        if (pf_runtime_start(app->rt, &spec, &te->st, &e) != 0) {
-            /* nothing runs for this task: record it as a failed start */
+}
+
+#define START_THREADS 8
+
+static void start_all(start_batch *b)
+{
+    pthread_t th[START_THREADS];
+    int nt = b->n < START_THREADS ? (int)b->n : START_THREADS, started = 0;
+    for (int i = 1; i < nt; i++)
+        if (pthread_create(&th[started], NULL, start_worker, b) == 0) started++;
+    start_worker(b); /* the manager thread works too */
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+}
+
+typedef struct admitted {
+    job_ent *j;
+    pf_task_plan *plans;
+    int nplans;
+} admitted;
+
+/* Starts every task of the admitted jobs, then records what happened. */
+static void start_jobs(pf_app *app, tx *t, admitted *jobs, size_t njobs)
+{
+    start_batch b = {0};
+    size_t total = 0;
+    for (size_t k = 0; k < njobs; k++) total += (size_t)jobs[k].j->ntasks;
+    b.v = calloc(total + 1, sizeof *b.v);
+    if (!b.v) abort();
+    tx pre = {0}; /* the replicas' endpoints, durable before any replica starts */
+    for (size_t k = 0; k < njobs; k++) {
+        job_ent *j = jobs[k].j;
+        pf_error e;
+        char *endpoints = NULL;
+        if (pf_job_plan_tasks(&j->row, NULL, &jobs[k].plans, &jobs[k].nplans, &endpoints, &e) !=
+            0) {
+            for (int i = 0; i < j->ntasks; i++) {
+                j->tasks[i].exited = true;
+                j->tasks[i].st.exit_code = 127;
+                snprintf(j->tasks[i].st.message, sizeof j->tasks[i].st.message,
+                         "submit job failed: %s", e.message);
+            }
+            continue;
+        }
+        if (endpoints) {
+            tx_add(&pre, j->row.id)->runtime = json_pack("{s:s}", "endpoints", endpoints);
+            free(endpoints);
+        }
+        for (int i = 0; i < jobs[k].nplans && i < j->ntasks; i++) {
+            const pf_task_plan *p = &jobs[k].plans[i];
+            task_ent *te = &j->tasks[i];
+            b.v[b.n++] = (start_item){
+                .app = app, .te = te,
+                .spec = {.job_id = j->row.id, .name = te->name, .role = te->role,
+                         .index = te->index, .command = p->command,
+                         .env = (const char *const *)p->env, .workdir = p->workdir,
+                         .cpu_milli = p->cpu_milli, .mem_bytes = p->mem_bytes}};
+        }
+    }
+    tx_commit(app, &pre);
+    tx_free(&pre);
+    start_all(&b);
+    for (size_t i = 0; i < b.n; i++) {
+        task_ent *te = b.v[i].te;
+        if (b.v[i].rc != 0) { /* nothing runs for this task: a failed start */
             te->exited = true;
             te->st.exit_code = 127;
-            snprintf(te->st.message, sizeof te->st.message, "%s", e.message);
+            snprintf(te->st.message, sizeof te->st.message, "%s", b.v[i].err);
         } else {
-            te->started = true;
-            if (te->st.exited) te->started = true; /* setup failure: its exit event follows */
+            te->started = true; /* a setup failure, if any, arrives as its exit event */
         }
-        mgr_task_row(t, j, te);
     }
-    pf_job_plans_free(plans, n);
-    mgr_transition(t, j, PF_ST_RUNNING, "job is running");
+    for (size_t k = 0; k < njobs; k++) {
+        job_ent *j = jobs[k].j;
+        if (jobs[k].plans) {
+            mgr_transition(t, j, PF_ST_PENDING, "job is starting");
+            for (int i = 0; i < j->ntasks; i++) mgr_task_row(t, j, &j->tasks[i]);
+            mgr_transition(t, j, PF_ST_RUNNING, "job is running");
+        }
+        pf_job_plans_free(jobs[k].plans, jobs[k].nplans);
+        jobs[k].plans = NULL;
+    }
+    free(b.v);
 }
 
 /* ---- the manager thread ---- */
@@ -396,32 +472,40 @@ static void schedule(pf_app *app, tx *t)
     pf_sched_pick_result *res;
     int n;
     pf_sched_pick(app->sched, queue_info, app, &res, &n);
+    admitted *adm = calloc((size_t)n + 1, sizeof *adm);
+    size_t nadm = 0;
     for (int i = 0; i < n; i++) {
         job_ent *j = mgr_find_job(m, res[i].id);
         if (!j) {
             task_ent *te = NULL;
             j = mgr_job_of_task(m, res[i].id, &te); /* a workflow node */
-            if (j && j->wf && res[i].admitted && te->queued)
-                wf_task_admitted(app, t, j, te);
+            if (j && j->wf && res[i].admitted && te->queued) {
+                if (wf_task_admitted(app, t, j, te)) mgr_drop_job(m, j);
+            }
             else if (res[i].admitted && !(j && j->wf))
                 pf_sched_release(app->sched, res[i].id);
             continue;
         }
         if (res[i].admitted) {
             j->admitted = true;
-            start_job(app, t, j);
-            bool early_exit = j->finishing;
-            for (int k = 0; k < j->ntasks; k++) early_exit |= j->tasks[k].exited;
-            if (early_exit && evaluate(app, t, j)) { /* a task could not even start */
-                pf_sched_release(app->sched, j->row.id);
-                mgr_drop_job(m, j);
-            }
+            adm[nadm++].j = j;
         } else if (strcmp(j->wait_msg, res[i].message) != 0) {
             snprintf(j->wait_msg, sizeof j->wait_msg, "%s", res[i].message);
             mgr_transition(t, j, PF_ST_PENDING, res[i].message);
         }
     }
     free(res);
+    if (nadm) start_jobs(app, t, adm, nadm);
+    for (size_t k = 0; k < nadm; k++) {
+        job_ent *j = adm[k].j;
+        bool early_exit = j->finishing;
+        for (int i = 0; i < j->ntasks; i++) early_exit |= j->tasks[i].exited;
+        if (early_exit && evaluate(app, t, j)) { /* a task could not even start */
+            pf_sched_release(app->sched, j->row.id);
+            mgr_drop_job(m, j);
+        }
+    }
+    free(adm);
 }
 
 /* Jobs whose transition did not land as wanted (stopped or deleted meanwhile). */
@@ -577,7 +661,9 @@ static void recover(pf_app *app)
             int np = 0;
             bool missing = false;
             for (int k = 0; k < j->ntasks; k++) missing |= !j->tasks[k].started;
-            if (missing && !terminating && pf_job_plan_tasks(&j->row, &plans, &np, &e) == 0) {
+            const char *endpoints = json_string_value(json_object_get(j->row.runtime, "endpoints"));
+            if (missing && !terminating &&
+                pf_job_plan_tasks(&j->row, endpoints, &plans, &np, NULL, &e) == 0) {
                 for (int k = 0; k < j->ntasks && k < np; k++) {
                     task_ent *te = &j->tasks[k];
                     if (te->started) continue;

@@ -118,8 +118,9 @@ int wf_job_init(job_ent *j, pf_error *e);
 bool wf_job_advance(pf_app *app, tx *t, job_ent *j);
 /* A node task ended; true when the job has ended. */
 bool wf_task_exited(pf_app *app, tx *t, job_ent *j, task_ent *te);
-/* The scheduler admitted a node task: start it. */
-void wf_task_admitted(pf_app *app, tx *t, job_ent *j, task_ent *te);
+/* The scheduler admitted a node task: start it. True when the job has ended (the node
+ * could not start and that ended the workflow). */
+bool wf_task_admitted(pf_app *app, tx *t, job_ent *j, task_ent *te);
 /* User stop; true when the job has ended. */
 bool wf_job_stop(pf_app *app, tx *t, job_ent *j);
 /* After a restart: re-adopt or re-queue the unfinished nodes, then advance. */
