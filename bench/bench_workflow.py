@@ -12,9 +12,10 @@ Beside each figure: the server's own CPU time (utime+stime of the server process
 machine's busy share (from /proc/stat) and, for the chain, the floor of what each node runs
 anyway (the node wrapper `sh -c` with its FIFO tee, run M times in a plain shell loop, no
 server) and the chain's per-node time split into spawn / command / reap / react from the
-task directories' timestamps (see chain_breakdown). The server runs with a big --capacity-cpu/--capacity-mem and the workflows on a queue
-with big maxResources, so only the machine bounds parallelism (each node needs cpu 1 / mem
-1Gi: a workflow job has no flavour of its own, see the probe below).
+task directories' timestamps (see chain_breakdown). The server runs with a big
+--capacity-cpu/--capacity-mem and the workflows on a queue with big maxResources, so only the
+machine bounds parallelism (each node needs cpu 1 / mem 1Gi: a workflow job has no flavour of
+its own, see the probe below).
 
 The flavour probe: a workflow created with "flavour": {"cpu": "100m", "mem": "64Mi"} on a
 queue of cpu 1 runs two parallel nodes that wait for each other; if the flavour were the
@@ -276,7 +277,8 @@ def main():
                              r["server_cpu_s"] for r in runs) / a.fanout * 1000}
         res["flavour_in_body"] = flavour_probe(api, tmp)
         with open("/proc/%d/status" % srv.proc.pid) as f:
-            res["server_rss_hwm_kib"] = int([ln for ln in f if ln.startswith("VmHWM")][0].split()[1])
+            hwm = [ln for ln in f if ln.startswith("VmHWM")][0]
+        res["server_rss_hwm_kib"] = int(hwm.split()[1])
     finally:
         srv.cleanup()
         subprocess.run(["rm", "-rf", tmp])
@@ -285,7 +287,8 @@ def main():
     print()
     print("| case | nodes | wall | per node | server cpu/node | note |")
     print("|---|---|---|---|---|---|")
-    print("| one-node workflow | 1 | %.1f ms | | | create → succeeded |" % (res["one_node_s"] * 1000))
+    print("| one-node workflow | 1 | %.1f ms | | | create → succeeded |"
+          % (res["one_node_s"] * 1000))
     print("| chain | %d | %.3f s | %.2f ms (target < %.0f ms: %s) | %.2f ms | raw %.2f ms/node; "
           "node wrapper alone %.2f ms, sh -c true %.2f ms |"
           % (c["nodes"], c["wall_s"], c["ms_per_node"], TARGET_MS_PER_NODE,

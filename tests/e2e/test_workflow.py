@@ -196,8 +196,8 @@ def barrier(d, tag, n):
 def test_container_command_args_env(api):
     tpl = workflow([container(
         "main", ["sh", "-c"],
-        ['echo "$GREETING from $PF_JOB_TYPE $PF_JOB_ID"; echo "$0" "$1" >&2', "a b", "{{workflow.name}}"],
-        **{})])
+        ['echo "$GREETING from $PF_JOB_TYPE $PF_JOB_ID"; echo "$0" "$1" >&2', "a b",
+         "{{workflow.name}}"])])
     tpl["spec"]["templates"][0]["container"]["env"] = [
         {"name": "GREETING", "value": "hello {{workflow.namespace}}"}]
     job = run(api, tpl)
@@ -458,8 +458,10 @@ def test_when_conditions(api, tmp_path):
     tpl = workflow([
         {"name": "main", "steps": [
             [{"name": "coin", "template": "coin"}],
-            [{"name": "heads", "template": "mark", "when": "{{steps.coin.outputs.result}} == heads"},
-             {"name": "tails", "template": "mark", "when": "{{steps.coin.outputs.result}} == tails"},
+            [{"name": "heads", "template": "mark",
+              "when": "{{steps.coin.outputs.result}} == heads"},
+             {"name": "tails", "template": "mark",
+              "when": "{{steps.coin.outputs.result}} == tails"},
              {"name": "num", "template": "mark", "when": "2 > 10 || ('a' != 'b' && true)"}]]},
         sh("coin", "echo heads"), sh("mark", "touch %s/$PF_TASK_NAME" % tmp_path)])
     job = run(api, tpl)
