@@ -140,7 +140,9 @@ def chain_breakdown(data_dir, jid):
     command node command started -> it exited (the FIFO-tee wrapper around `true`)
     reap    command exited -> exit.json written (shim: kill what is left, record the exit)
     react   exit.json written -> next node's spec.json (server: see the exit, step the engine,
-            persist the state, schedule, admit, spawn the next shim)"""
+            persist the state, schedule, admit, spawn the next shim)
+    File mtimes come from the kernel's coarse clock (one jiffy, ~4 ms): single values can be
+    off by that much (even negative), medians over the chain are close."""
     root = os.path.join(data_dir, "tasks")
     rows = []
     for t in os.listdir(root):
