@@ -47,7 +47,8 @@ static const option OPTIONS[] = {
     {"--log-retention-seconds", "PF_LOG_RETENTION_SECONDS", NUM(OPT_I64, log_retention_seconds),
      "604800", "keep logs and work files of deleted jobs this long"},
     {"--http-threads", "PF_HTTP_THREADS", NUM(OPT_INT, http_threads), "0",
-     "HTTP worker threads (0 = number of cores)"},
+     "HTTP worker threads (0 = 16 per core, at least 32: a request waiting for its commit "
+     "holds its thread, and many waiting requests share one commit)"},
     {"--shim", "PF_SHIM_PATH", STR(shim_path), "",
      "path of paddleflow-shim (default: next to this binary)"},
 };
@@ -144,7 +145,7 @@ int pf_config_load(pf_config *cfg, int argc, char **argv, FILE *out, FILE *err)
     }
     if (cfg->http_threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        cfg->http_threads = n > 0 ? (int)n : 2;
+        cfg->http_threads = n > 0 && n * 16 > 32 ? (int)(n * 16) : 32;
     }
     return 0;
 }

@@ -50,6 +50,13 @@ int main(int argc, char **argv)
     int rc = pf_config_load(&app.cfg, argc, argv, stdout, stderr);
     if (rc != 0) return rc > 0 ? 0 : 2;
     pf_log_set_level(pf_log_parse_level(app.cfg.log_level));
+    /* Block the shutdown signals before any thread exists (threads inherit the mask); the
+     * main thread alone takes them with sigwait, so a signal at any moment shuts down cleanly. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     if (!app.cfg.shim_path[0]) pf_local_shim_path(app.cfg.shim_path, sizeof app.cfg.shim_path);
     raise_fd_limit();
     signal(SIGPIPE, SIG_IGN);
@@ -71,19 +78,12 @@ int main(int argc, char **argv)
         pf_logerr("%s", e.message);
         return 1;
     }
-    if (pf_auth_load_secret(&app, &e) != 0 || pf_seed(&app, &e) != 0 ||
+    if (pf_auth_load_secret(&app, &e) != 0 || pf_auth_cache_init(&app, &e) != 0 || pf_seed(&app, &e) != 0 ||
         pf_jobs_start(&app, &e) != 0) {
         pf_logerr("%s", e.message);
         pf_store_close(app.store);
         return 1;
     }
-
-    /* Block the shutdown signals in every thread; the main thread waits for them. */
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
     pf_http *http = pf_http_start(&app, app.cfg.host, app.cfg.port, (unsigned)app.cfg.http_threads, &e);
     if (!http) {
@@ -102,6 +102,7 @@ int main(int argc, char **argv)
     pf_http_stop(http);
     pf_jobs_stop(&app);
     pf_store_close(app.store);
+    pf_auth_cache_free(&app);
     pf_info("stopped");
     return 0;
 }

@@ -123,11 +123,11 @@ static void set_request_id(pf_req *r)
         pf_uuid4(r->request_id);
 }
 
+/* Upstream lets any path ending in "login" through unauthenticated (a quirk that runs
+ * handlers with no caller); only the login route itself is open here. */
 static bool is_login_path(const char *path)
 {
-    size_t n = strlen(path);
-    return (n >= 5 && strcmp(path + n - 5, "login") == 0) ||
-           (n >= 6 && strcmp(path + n - 6, "login/") == 0);
+    return strcmp(path, "/login") == 0 || strcmp(path, "/login/") == 0;
 }
 
 /* api.md §2.3 step 3: a non-root caller may not name another user in userName. */

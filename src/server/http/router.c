@@ -13,6 +13,7 @@ typedef struct {
 
 static const route ROUTES[] = {
     {"POST", "/login", pf_h_login},
+    {"POST", "/login/", pf_h_login},
     {"GET", "/version", pf_h_version},
     {"POST", "/user", pf_h_user_create},
     {"GET", "/user", pf_h_user_list},

@@ -16,6 +16,7 @@ typedef struct entry {
     int prio;
     int64_t seq;
     bool held;
+    uint64_t reported; /* hash of the last message reported for it (0 = none) */
     pf_resources need;
 } entry;
 
@@ -217,6 +218,7 @@ void pf_sched_set_priority(pf_sched *s, const char *id, const char *priority)
         squeue *q = &s->queues[e->queue];
         waiting_remove(q, e);
         e->prio = prio_rank(priority);
+        e->reported = 0; /* its place changed: say where it stands now */
         waiting_insert(q, e);
     }
     pthread_mutex_unlock(&s->mu);
@@ -311,38 +313,67 @@ static bool fits(const pf_resources *used, const pf_resources *need, const pf_re
     return pf_resources_less_equal(&sum, max);
 }
 
+static uint64_t msg_hash(const char *m)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *m; m++) h = (h ^ (unsigned char)*m) * 1099511628211ull;
+    return h | 1; /* never 0, which means "nothing reported yet" */
+}
+
 /* One queue: admits from the head while jobs fit; the first that does not blocks the rest
- * (no starvation of a large job), which all get the same reason. */
+ * (no starvation of a large job). Only what changed is reported: admissions, and waiting
+ * jobs whose message differs from the last one reported for them — the jobs behind a blocked
+ * head share one fixed message, so a long backlog costs a hash compare per job per pick. */
 static void pick_queue(pf_sched *s, squeue *q, const pf_sched_queue *info,
                        pf_sched_pick_result *out, int *n)
 {
-    char block[320] = "";
+    char shared[320] = ""; /* the message of every job from here on, once it is fixed */
+    uint64_t shared_hash = 0;
+    if (!info->found)
+        snprintf(shared, sizeof shared, "waiting: queue %s does not exist", q->name);
+    else if (!info->open)
+        snprintf(shared, sizeof shared,
+                 "waiting for queue %s: its status is %s, only an open queue runs jobs", q->name,
+                 info->status);
+    if (shared[0]) shared_hash = msg_hash(shared);
     size_t keep = 0;
     for (size_t i = 0; i < q->n; i++) {
         entry *e = q->waiting[i];
-        pf_sched_pick_result *r = &out[(*n)++];
+        pf_sched_pick_result *r = &out[*n];
+        if (shared[0]) {
+            if (e->reported != shared_hash) {
+                e->reported = shared_hash;
+                snprintf(r->id, sizeof r->id, "%s", e->id);
+                snprintf(r->message, sizeof r->message, "%s", shared);
+                (*n)++;
+            }
+            q->waiting[keep++] = e;
+            continue;
+        }
         snprintf(r->id, sizeof r->id, "%s", e->id);
-        if (!info->found) {
-            snprintf(r->message, sizeof r->message, "waiting: queue %s does not exist", q->name);
-        } else if (!info->open) {
-            snprintf(r->message, sizeof r->message,
-                     "waiting for queue %s: its status is %s, only an open queue runs jobs",
-                     q->name, info->status);
-        } else if (block[0]) {
-            snprintf(r->message, sizeof r->message, "%s (queued behind a job ahead of it)", block);
-        } else if (!info->unlimited && !fits(&q->used, &e->need, &info->max)) {
+        if (!info->unlimited && !fits(&q->used, &e->need, &info->max)) {
             char what[96];
             snprintf(what, sizeof what, "queue %s", q->name);
             describe(what, &q->used, &info->max, &e->need, r->message, sizeof r->message);
-            snprintf(block, sizeof block, "%s", r->message);
+            snprintf(shared, sizeof shared, "waiting for queue %s: queued behind jobs ahead of it",
+                     q->name);
         } else if (!fits(&s->used_total, &e->need, &s->capacity)) {
             describe("machine capacity", &s->used_total, &s->capacity, &e->need, r->message,
                      sizeof r->message);
-            snprintf(block, sizeof block, "%s", r->message);
+            snprintf(shared, sizeof shared,
+                     "waiting for machine capacity: queued behind jobs ahead of it in queue %s",
+                     q->name);
         } else {
             r->admitted = true;
+            (*n)++;
             hold_locked(s, e);
             continue;
+        }
+        shared_hash = msg_hash(shared);
+        uint64_t h = msg_hash(r->message);
+        if (e->reported != h) { /* the blocked head: reported when its reason changes */
+            e->reported = h;
+            (*n)++;
         }
         q->waiting[keep++] = e;
     }

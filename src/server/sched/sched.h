@@ -47,8 +47,9 @@ void pf_sched_hold(pf_sched *s, const char *id, const char *queue, const pf_reso
 /* Releases what an admitted job held. */
 void pf_sched_release(pf_sched *s, const char *id);
 
-/* Admits what fits now. *out (malloc'd, *n entries) lists every waiting job considered:
- * admitted ones (their resources now held) and waiting ones with the reason. */
+/* Admits what fits now. *out (malloc'd, *n entries) lists what changed: admitted jobs (their
+ * resources now held) and waiting jobs whose reason differs from the one last reported for
+ * them (a new job, a blocked head whose numbers moved, a job whose place changed). */
 void pf_sched_pick(pf_sched *s, pf_sched_queue_fn queue_fn, void *ctx, pf_sched_pick_result **out,
                    int *n);
 

@@ -41,6 +41,7 @@ typedef struct pf_app {
     struct pf_sched *sched;
     struct pf_runtime *rt;
     struct pf_jobsvc *jobs;
+    struct pf_auth_cache *auth_cache; /* verified tokens (auth.c); NULL = no caching */
 } pf_app;
 
 #endif

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +145,102 @@ int pf_auth_login(pf_app *app, const char *user, const char *password, char **to
     return 0;
 }
 
+/* ---- verified-token cache ---- */
+
+#define CACHE_SLOTS 1024
+#define CACHE_TOKEN_MAX 1024
+
+typedef struct cache_slot {
+    uint64_t generation; /* 0 = empty */
+    int64_t expires;     /* Unix seconds, INT64_MAX = never */
+    char user[64];
+    char token[CACHE_TOKEN_MAX];
+} cache_slot;
+
+struct pf_auth_cache {
+    pthread_mutex_t mu;
+    uint64_t generation; /* bumped by pf_auth_invalidate: older slots are stale */
+    cache_slot slots[CACHE_SLOTS];
+};
+
+int pf_auth_cache_init(pf_app *app, pf_error *e)
+{
+    struct pf_auth_cache *c = calloc(1, sizeof *c);
+    if (!c) return pf_fail(e, "InternalError", "out of memory");
+    pthread_mutex_init(&c->mu, NULL);
+    c->generation = 1;
+    app->auth_cache = c;
+    return 0;
+}
+
+void pf_auth_cache_free(pf_app *app)
+{
+    if (!app->auth_cache) return;
+    pthread_mutex_destroy(&app->auth_cache->mu);
+    free(app->auth_cache);
+    app->auth_cache = NULL;
+}
+
+void pf_auth_invalidate(pf_app *app)
+{
+    struct pf_auth_cache *c = app->auth_cache;
+    if (!c) return;
+    pthread_mutex_lock(&c->mu);
+    c->generation++;
+    pthread_mutex_unlock(&c->mu);
+}
+
+static size_t token_slot(const char *token)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = token; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return (size_t)(h % CACHE_SLOTS);
+}
+
+static bool cache_get(pf_app *app, const char *token, char *user, size_t userlen)
+{
+    struct pf_auth_cache *c = app->auth_cache;
+    if (!c || strlen(token) >= CACHE_TOKEN_MAX) return false;
+    bool hit = false;
+    pthread_mutex_lock(&c->mu);
+    cache_slot *sl = &c->slots[token_slot(token)];
+    if (sl->generation == c->generation && sl->expires > (int64_t)time(NULL) &&
+        strcmp(sl->token, token) == 0) {
+        snprintf(user, userlen, "%s", sl->user);
+        hit = true;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return hit;
+}
+
+/* Only called after a full verification that started under generation gen: if anything was
+ * invalidated meanwhile, the result is not cached. */
+static void cache_put(pf_app *app, const char *token, const char *user, int64_t expires,
+                      uint64_t gen)
+{
+    struct pf_auth_cache *c = app->auth_cache;
+    if (!c || strlen(token) >= CACHE_TOKEN_MAX) return;
+    pthread_mutex_lock(&c->mu);
+    if (gen == c->generation) {
+        cache_slot *sl = &c->slots[token_slot(token)];
+        sl->generation = gen;
+        sl->expires = expires;
+        snprintf(sl->user, sizeof sl->user, "%s", user);
+        snprintf(sl->token, sizeof sl->token, "%s", token);
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+static uint64_t cache_generation(pf_app *app)
+{
+    struct pf_auth_cache *c = app->auth_cache;
+    if (!c) return 0;
+    pthread_mutex_lock(&c->mu);
+    uint64_t g = c->generation;
+    pthread_mutex_unlock(&c->mu);
+    return g;
+}
+
 static int invalid(pf_error *e)
 {
     return pf_fail(e, "AuthInvalidToken", NULL);
@@ -150,6 +248,8 @@ static int invalid(pf_error *e)
 
 int pf_auth_verify(pf_app *app, const char *token, char *user, size_t userlen, pf_error *e)
 {
+    if (cache_get(app, token, user, userlen)) return 0;
+    uint64_t gen = cache_generation(app);
     const char *dot1 = strchr(token, '.');
     const char *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
     if (!dot2 || strchr(dot2 + 1, '.') || strlen(token) > 4096) return invalid(e);
@@ -168,6 +268,7 @@ int pf_auth_verify(pf_app *app, const char *token, char *user, size_t userlen, p
     const char *fp = json_string_value(json_object_get(claims, "pwv"));
     json_t *exp = json_object_get(claims, "exp"), *nbf = json_object_get(claims, "nbf");
     long long now = (long long)time(NULL);
+    int64_t expires = exp ? (int64_t)json_integer_value(exp) : INT64_MAX;
     bool ok = name && fp && strlen(name) < userlen &&
               (!exp || (json_is_integer(exp) && json_integer_value(exp) > now)) &&
               (!nbf || (json_is_integer(nbf) && json_integer_value(nbf) <= now));
@@ -184,5 +285,6 @@ int pf_auth_verify(pf_app *app, const char *token, char *user, size_t userlen, p
     char have_fp[17];
     pw_fingerprint(u.hash, have_fp);
     if (strcmp(have_fp, want_fp) != 0) return pf_fail(e, "AuthFailed", NULL);
+    cache_put(app, token, user, expires, gen);
     return 0;
 }

@@ -28,6 +28,14 @@ int pf_auth_login(pf_app *app, const char *user, const char *password, char **to
  * Fills user (the caller's name). Error codes as api.md §2.3. */
 int pf_auth_verify(pf_app *app, const char *token, char *user, size_t userlen, pf_error *e);
 
+/* The verified-token cache: a token checked once (signature, claims, user, password) is
+ * trusted until it expires or any password changes / user is deleted (pf_auth_invalidate),
+ * so the hot path of an authenticated request is one hash lookup. */
+int pf_auth_cache_init(pf_app *app, pf_error *e);
+void pf_auth_cache_free(pf_app *app);
+/* Forget every cached verification (call after a password change or a user deletion). */
+void pf_auth_invalidate(pf_app *app);
+
 /* Root is exactly "root" (D12 reserves every case variant at user creation). */
 bool pf_is_root(const char *user);
 

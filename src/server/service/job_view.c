@@ -12,10 +12,11 @@
 #include "server/store/store.h"
 #include "server/workflow/workflow.h"
 
+/* The view shares the row's values (a reference, not a copy): it only lives to be dumped. */
 static void set_copy(json_t *o, const char *key, const json_t *cfg, json_t *def)
 {
     json_t *v = json_object_get(cfg, key);
-    json_object_set_new(o, key, v ? json_deep_copy(v) : def);
+    json_object_set_new(o, key, v ? json_incref(v) : def);
     if (v) json_decref(def);
 }
 

@@ -75,7 +75,9 @@ int pf_users_set_password(pf_app *app, const pf_caller *c, const char *name,
     char hash[crypto_pwhash_STRBYTES];
     if (pf_password_hash(password, hash, sizeof hash, e) != 0) return -1;
     user_write w = {name, hash};
-    return pf_store_write(app->store, set_hash, &w, e);
+    rc = pf_store_write(app->store, set_hash, &w, e);
+    pf_auth_invalidate(app); /* the user's old tokens must fail from now on */
+    return rc;
 }
 
 int pf_users_delete(pf_app *app, const pf_caller *c, const char *name, pf_error *e)
@@ -87,7 +89,9 @@ int pf_users_delete(pf_app *app, const pf_caller *c, const char *name, pf_error 
     if (rc == 1) return pf_fail(e, "UserNotExist", NULL);
     if (pf_is_root(name)) return pf_fail(e, "AccessDenied", "the root user cannot be deleted");
     user_write w = {name, NULL};
-    return pf_store_write(app->store, delete_user, &w, e);
+    rc = pf_store_write(app->store, delete_user, &w, e);
+    pf_auth_invalidate(app);
+    return rc;
 }
 
 static json_t *user_json(const pf_user *u)
