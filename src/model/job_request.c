@@ -134,9 +134,13 @@ json_t *pf_job_request_decode(const json_t *body, const char *type, pf_error *e)
 {
     json_t *req = json_object();
     json_t *members = NULL;
-    if (decode_common(body, req, e) || copy_str(body, "framework", req, e) ||
-        pf_json_array(body, "members", &members, e))
+    if (decode_common(body, req, e)) goto fail;
+    /* framework and members belong to distributed jobs; others ignore them (api.md §3.2) */
+    if (strcmp(type, PF_JOB_DISTRIBUTED) == 0 &&
+        (copy_str(body, "framework", req, e) || pf_json_array(body, "members", &members, e)))
         goto fail;
+    /* a workflow's flavour is what each of its nodes needs (our extension; default 1/1Gi) */
+    if (strcmp(type, PF_JOB_WORKFLOW) == 0 && decode_flavour(body, "flavour", req, e)) goto fail;
     json_t *tpl = pf_json_get(body, "extensionTemplate");
     if (tpl) json_object_set(req, "extensionTemplate", tpl);
     json_t *out_members = json_array();

@@ -985,3 +985,16 @@ def test_job_env_of_a_node(api):
     assert env["PF_JOB_TYPE"] == "workflow" and env["PF_JOB_QUEUE_NAME"] == "default-queue"
     assert env["PF_USER_NAME"] == "root" and env["PF_WF_NODE"] == job["id"]
     assert env["PF_TASK_NAME"] == task_of(job, by_name(job)[""])
+
+
+def test_workflow_flavour_sizes_every_node(api):
+    """Our extension: a workflow body's flavour is what each node needs (default 1 / 1Gi)."""
+    tpl = workflow([sh("main", "echo $PF_JOB_ID")])
+    r = api.post("/job/workflow", {"schedulingPolicy": {"queue": "default-queue"},
+                                   "flavour": {"cpu": "250m", "mem": "64Mi"}, "extensionTemplate": tpl})
+    assert r.status == 200, r
+    job = wait_status(api, r.json["id"])
+    assert job["status"] == "succeeded" and job["flavour"]["cpu"] == "250m"
+    r = api.post("/job/workflow", {"schedulingPolicy": {"queue": "default-queue"},
+                                   "flavour": {"cpu": "999"}, "extensionTemplate": tpl})
+    assert r.status == 400 and "larger than queue" in r.json["message"], r

@@ -279,7 +279,13 @@ static int validate(pf_app *app, const pf_caller *c, const char *type, json_t *r
                     c->name, q->name, c->name, q->name);
     if (pf_job_request_priority(req, e)) return -1;
     *mode = "";
-    if (strcmp(type, PF_JOB_WORKFLOW) == 0) return pf_jobs_check_workflow(req, e);
+    if (strcmp(type, PF_JOB_WORKFLOW) == 0) {
+        if (pf_jobs_check_workflow(req, e)) return -1;
+        if (!json_object_get(req, "flavour")) return 0; /* nodes take the default 1 / 1Gi */
+        pf_resources node;
+        if (resolve_flavour(db, req, "flavour", &node, e)) return -1;
+        return admit_static(q, &node, e); /* one node must fit the queue */
+    }
 
     bool tpl = json_object_size(json_object_get(req, "extensionTemplate")) > 0;
     pf_resources total;
@@ -321,7 +327,9 @@ static json_t *build_config(const char *type, json_t *req, const pf_queue *q,
     json_object_set_new(cfg, "labels", pf_json_or_null(json_object_get(req, "labels")));
     json_object_set_new(cfg, "annotations", pf_json_or_null(json_object_get(req, "annotations")));
     json_t *empty_flavour = json_pack("{s:s, s:s, s:s}", "cpu", "", "mem", "", "name", "");
-    json_t *fl = single ? json_object_get(single, "flavour") : NULL;
+    json_t *fl = single ? json_object_get(single, "flavour")
+                        : strcmp(type, PF_JOB_WORKFLOW) == 0 ? json_object_get(req, "flavour")
+                                                             : NULL;
     json_object_set(cfg, "flavour", fl ? fl : empty_flavour);
     json_t *lf = single ? json_object_get(single, "limitFlavour") : NULL;
     json_object_set(cfg, "limitFlavour", lf ? lf : empty_flavour);

@@ -102,16 +102,13 @@ static void stdout_path(const pf_app *app, const char *task, char *out, size_t n
     snprintf(out, n, "%s/scripts/%s.stdout", app->cfg.data_dir, task);
 }
 
-/* Runs cmd with its stdout teed through a FIFO into the stdout file, so the log still shows
- * it live; the node's exit code is cmd's. POSIX sh only. */
+/* Runs cmd with its stdout in the stdout file, copied to the log when it ends; the node's
+ * exit code is cmd's. Two processes more than cmd (a subshell and cat), where a live tee
+ * through a FIFO cost four: workflow nodes are short steps, and stderr stays live. */
 static char *wrap_stdout(const char *cmd, const char *out)
 {
     char *s;
-    if (asprintf(&s,
-                 "f='%s'; p=\"$f.fifo\"; rm -f \"$p\"; mkfifo \"$p\" || exit 127; "
-                 "tee \"$f\" < \"$p\" & ( %s ) > \"$p\"; rc=$?; wait; rm -f \"$p\"; exit $rc",
-                 out, cmd) < 0)
-        abort();
+    if (asprintf(&s, "( %s ) > '%s'; rc=$?; cat '%s'; exit $rc", cmd, out, out) < 0) abort();
     return s;
 }
 
@@ -173,17 +170,54 @@ static bool busy(const job_ent *j)
     return false;
 }
 
-static void save_state(tx *t, const job_ent *j)
+/* The engine state is written once per job per manager round (wf_save_dirty), however
+ * many of its nodes moved in that round: a 1,000-node fan-out would otherwise serialise its
+ * whole state for every node. */
+static void save_state(tx *t, job_ent *j)
 {
-    tx_item *it = tx_add(t, j->row.id);
-    it->runtime = pf_wf_state_to_json(j->wfst);
+    (void)t;
+    if (j->wf_dirty) return;
+    j->wf_dirty = true;
+    struct pf_jobsvc *m = j->mgr;
+    if (m->ndirty == m->capdirty) {
+        m->capdirty = m->capdirty ? m->capdirty * 2 : 64;
+        m->dirty = realloc(m->dirty, m->capdirty * sizeof *m->dirty);
+        if (!m->dirty) abort();
+    }
+    m->dirty[m->ndirty++] = j;
+}
+
+void wf_save_dirty(struct pf_jobsvc *m, tx *t)
+{
+    for (size_t i = 0; i < m->ndirty; i++) {
+        job_ent *j = m->dirty[i];
+        tx_item *it = tx_add(t, j->row.id);
+        it->runtime = pf_wf_state_to_json(j->wfst);
+        /* this item goes after the round's transitions: keep the status where it was put */
+        j->wf_dirty = false;
+    }
+    m->ndirty = 0;
+}
+
+void wf_forget_dirty(struct pf_jobsvc *m, job_ent *j)
+{
+    for (size_t i = 0; i < m->ndirty; i++)
+        if (m->dirty[i] == j) {
+            m->dirty[i] = m->dirty[--m->ndirty];
+            return;
+        }
 }
 
 /* Settles the job status from the workflow phase; true when the job has ended. */
 static bool settle(tx *t, job_ent *j)
 {
-    save_state(t, j);
     if (pf_wf_done(j->wfst) && !busy(j)) {
+        /* the job leaves the table now: its final state is written with its final status */
+        if (j->wf_dirty) {
+            wf_forget_dirty(j->mgr, j);
+            j->wf_dirty = false;
+        }
+        tx_add(t, j->row.id)->runtime = pf_wf_state_to_json(j->wfst);
         const char *msg = pf_wf_message(j->wfst);
         if (j->stopping) {
             mgr_transition(t, j, PF_ST_TERMINATED, "job is terminated");
@@ -198,6 +232,7 @@ static bool settle(tx *t, job_ent *j)
         }
         return true;
     }
+    save_state(t, j);
     const char *st = j->stopping ? PF_ST_TERMINATING : pf_wf_job_status(pf_wf_phase(j->wfst));
     if (pf_status_is_final(st)) st = PF_ST_RUNNING; /* done, but tasks still winding down */
     if (strcmp(st, j->wf_status) != 0) {

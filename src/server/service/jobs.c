@@ -121,6 +121,7 @@ void mgr_drop_job(struct pf_jobsvc *m, job_ent *j)
     job_ent **pp = &m->jobs[bucket(j->row.id)];
     while (*pp && *pp != j) pp = &(*pp)->next;
     if (*pp) *pp = j->next;
+    if (j->wf_dirty) wf_forget_dirty(m, j);
     pf_job_row_clear(&j->row);
     for (int i = 0; i < j->ntasks; i++) {
         free(j->tasks[i].command);
@@ -151,6 +152,7 @@ static job_ent *add_job(struct pf_jobsvc *m, pf_job_row *row /* stolen */)
 {
     job_ent *j = calloc(1, sizeof *j);
     if (!j) abort();
+    j->mgr = m;
     j->row = *row;
     memset(row, 0, sizeof *row);
     pf_job_need(j->row.config, &j->need);
@@ -590,6 +592,7 @@ static void *manager_main(void *arg)
             evs = next;
         }
         schedule(app, &t);
+        wf_save_dirty(m, &t);
         tx_commit(app, &t);
         reconcile(app, &t);
         tx_free(&t);
@@ -692,6 +695,7 @@ static void recover(pf_app *app)
         }
     }
     free(rows);
+    wf_save_dirty(m, &t);
     tx_commit(app, &t);
     tx_free(&t);
     if (n) pf_info("recovery: %d unfinished jobs, %d re-adopted, %d scheduled again", n, adopted, queued);
@@ -748,6 +752,7 @@ void pf_jobs_stop(pf_app *app)
     }
     for (int b = 0; b < NBUCKETS; b++)
         while (m->jobs[b]) mgr_drop_job(m, m->jobs[b]);
+    free(m->dirty);
     pf_sched_free(app->sched);
     app->sched = NULL;
     pthread_mutex_destroy(&m->mu);

@@ -45,6 +45,8 @@ typedef struct job_ent {
     struct pf_wf_state *wfst;
     pf_resources node_need;
     char wf_status[16];
+    bool wf_dirty; /* its engine state is to be written this round */
+    struct pf_jobsvc *mgr;
     struct job_ent *next;
 } job_ent;
 
@@ -70,6 +72,8 @@ struct pf_jobsvc {
     event *head, *tail;
     job_ent *jobs[NBUCKETS]; /* unfinished jobs by id (manager thread only) */
     int64_t next_cleanup;    /* when deleted jobs' files are next looked at */
+    job_ent **dirty;         /* workflows whose engine state changed this round */
+    size_t ndirty, capdirty;
 };
 
 /* ---- the job table ---- */
@@ -128,5 +132,9 @@ bool wf_job_recover(pf_app *app, tx *t, job_ent *j);
 /* Earliest engine deadline (ms) of j, INT64_MAX if none. */
 int64_t wf_next_deadline(const job_ent *j);
 void wf_job_free(job_ent *j);
+/* Adds this round's changed engine states to the batch (once per workflow). */
+void wf_save_dirty(struct pf_jobsvc *m, tx *t);
+/* A job leaving the table must leave the dirty list too. */
+void wf_forget_dirty(struct pf_jobsvc *m, job_ent *j);
 
 #endif
