@@ -2,7 +2,10 @@
 #include "base/json.h"
 
 #include <stdlib.h>
+#include <stdint.h>
 #include <strings.h>
+
+#include "base/buf.h"
 
 json_t *pf_json_parse_object(const char *body, size_t len, pf_error *e)
 {
@@ -170,4 +173,46 @@ int pf_json_set_str(json_t *obj, const char *key, const char *value)
 json_t *pf_json_or_null(json_t *v)
 {
     return v ? json_incref(v) : json_null();
+}
+
+/* Length of the valid UTF-8 sequence at s, 0 when invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+    if (s[0] < 0x80) return 1;
+    size_t n = (s[0] & 0xE0) == 0xC0   ? 2
+               : (s[0] & 0xF0) == 0xE0 ? 3
+               : (s[0] & 0xF8) == 0xF0 ? 4
+                                       : 0;
+    if (n == 0 || (n == 2 && s[0] < 0xC2)) return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    return n;
+}
+
+char *pf_utf8_clean(const char *s, size_t max)
+{
+    pf_buf b = PF_BUF_INIT;
+    pf_buf_puts(&b, "");
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p && b.len < max) {
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            pf_buf_append(&b, "?", 1);
+            p++;
+        } else {
+            pf_buf_append(&b, p, n);
+            p += n;
+        }
+    }
+    return pf_buf_steal(&b);
+}
+
+json_t *pf_json_string_lossy(const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    if (j) return j;
+    char *clean = pf_utf8_clean(s, SIZE_MAX);
+    j = json_string(clean);
+    free(clean);
+    return j;
 }

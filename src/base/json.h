@@ -37,6 +37,11 @@ int pf_json_strlist(const json_t *obj, const char *key, json_t **out, pf_error *
 char *pf_json_dump(const json_t *v);
 /* Sets key to a string, "" for NULL. Returns 0. */
 int pf_json_set_str(json_t *obj, const char *key, const char *value);
+/* A copy of s with every byte that is not part of valid UTF-8 replaced by '?', at most max
+ * bytes (malloc'd). Captured output and request bytes may be anything; JSON may not. */
+char *pf_utf8_clean(const char *s, size_t max);
+/* json_string that never fails on invalid UTF-8 (cleaned as above); NULL s gives "". */
+json_t *pf_json_string_lossy(const char *s);
 /* A JSON null when v is NULL, else a new reference to v (for "object or null" fields). */
 json_t *pf_json_or_null(json_t *v);
 

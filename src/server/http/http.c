@@ -96,9 +96,10 @@ void pf_resp_empty(pf_resp *w)
 void pf_resp_error(pf_resp *w, const pf_req *r, const pf_error *e)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "requestID", json_string(r->request_id));
-    json_object_set_new(o, "code", json_string(e->code));
-    json_object_set_new(o, "message", json_string(e->message));
+    /* messages may echo request bytes that are not UTF-8: never lose a key over that */
+    json_object_set_new(o, "requestID", pf_json_string_lossy(r->request_id));
+    json_object_set_new(o, "code", pf_json_string_lossy(e->code));
+    json_object_set_new(o, "message", pf_json_string_lossy(e->message));
     pf_resp_json(w, o);
     w->status = pf_error_http_status(e->code);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/json.h"
 #include "base/timeutil.h"
 
 static const char *const PHASES[] = {"Pending", "Running", "Succeeded", "Failed",
@@ -49,47 +50,9 @@ static int lookup_word(const char *const *words, int n, const char *s)
 
 /* ---- JSON strings that are always valid UTF-8 ---------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s, 0 when invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-    if (s[0] < 0x80) return 1;
-    size_t n = (s[0] & 0xE0) == 0xC0   ? 2
-               : (s[0] & 0xF0) == 0xE0 ? 3
-               : (s[0] & 0xF8) == 0xF0 ? 4
-                                       : 0;
-    if (n == 0 || (n == 2 && s[0] < 0xC2)) return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80) return 0;
-    return n;
-}
-
-/* A copy with every invalid byte replaced by '?' (captured stdout may be anything). */
-static char *utf8_clean(const char *s, size_t max)
-{
-    pf_buf b = PF_BUF_INIT;
-    pf_buf_puts(&b, "");
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p && b.len < max) {
-        size_t n = utf8_len(p);
-        if (n == 0) {
-            pf_buf_append(&b, "?", 1);
-            p++;
-        } else {
-            pf_buf_append(&b, p, n);
-            p += n;
-        }
-    }
-    return pf_buf_steal(&b);
-}
-
 static json_t *jstr(const char *s)
 {
-    json_t *j = json_string(s ? s : "");
-    if (j) return j;
-    char *clean = utf8_clean(s, SIZE_MAX);
-    j = json_string(clean);
-    free(clean);
-    return j;
+    return pf_json_string_lossy(s);
 }
 
 /* ---- nodes ------------------------------------------------------------------------------ */
@@ -486,7 +449,7 @@ int pf_wf_node_started(pf_wf_state *st, const char *node_id, int64_t now_ms, pf_
 
 static char *trim_result(const char *out)
 {
-    char *r = utf8_clean(out ? out : "", WF_MAX_RESULT);
+    char *r = pf_utf8_clean(out ? out : "", WF_MAX_RESULT);
     size_t len = strlen(r);
     while (len && (r[len - 1] == '\n' || r[len - 1] == '\r'))
         r[--len] = '\0';
