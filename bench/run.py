@@ -509,19 +509,21 @@ def bench_cli(cfg, bins, tmp, template):
         # the first call of a new host/user pays an argon2id login; shown for context
         tok = os.path.join(home, ".paddleflow", "tokens")
         out["job show (no saved token)"] = time_cmd(cases["job show"], max(3, cfg["cli_runs"] // 4),
-                                                   env, tmp, prepare="rm -rf " + tok)
+                                                   env, tmp, remove_first=tok)
     finally:
         srv.stop(remove=False)
     return out
 
 
-def time_cmd(cmd, runs, env, tmp, prepare=None):
+def time_cmd(cmd, runs, env, tmp, remove_first=None):
+    """Wall time of cmd (hyperfine, else a Python loop); remove_first: a path deleted before
+    every run."""
     if shutil.which("hyperfine"):
         js = os.path.join(tmp, "hyperfine.json")
         hf = ["hyperfine", "-N", "--warmup", "3", "--runs", str(runs), "--export-json", js,
               "--style", "none"]
-        if prepare:
-            hf += ["--prepare", prepare]
+        if remove_first:
+            hf += ["--prepare", "rm -rf " + remove_first]
         subprocess.run(hf + [subprocess.list2cmdline(cmd)], check=True, env=env,
                        stdout=subprocess.DEVNULL)
         with open(js) as f:
@@ -531,8 +533,10 @@ def time_cmd(cmd, runs, env, tmp, prepare=None):
                 "max_ms": round(r["max"] * 1e3, 2)}
     times = []
     for _ in range(runs + 3):
-        if prepare:
-            subprocess.run(prepare, shell=True, env=env)
+        if remove_first and os.path.isdir(remove_first):
+            shutil.rmtree(remove_first)
+        elif remove_first and os.path.exists(remove_first):
+            os.unlink(remove_first)
         t = time.perf_counter()
         subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, check=True)
         times.append((time.perf_counter() - t) * 1e3)
