@@ -37,7 +37,10 @@ CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPF_FUZZ=ON -
   >/dev/null
 cmake --build "$build" -j "$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/pf-fuzz.XXXXXX")
+# tmpfs when there is one: fuzz_http's store commits (fsync) on every write
+tmpbase=${TMPDIR:-/tmp}
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then tmpbase=/dev/shm; fi
+scratch=$(mktemp -d "$tmpbase/pf-fuzz.XXXXXX")
 cleanup() { [ -n "${FUZZ_KEEP:-}" ] && echo "scratch kept: $scratch" || rm -rf "$scratch"; }
 trap cleanup EXIT
 
