@@ -137,6 +137,13 @@ def details(r):
         lines += ["", "Scheduling latency: %d samples, polling every %s µs; %d first seen already "
                   "finished. Server clock = activated_at − created_at in the database (ms)." % (
                       s["samples"], s["runs"][0].get("poll_us", "?"), s["seen_final_first"])]
+        ph = s.get("phases_p50_ms") or {}
+        if ph.get("accepted_to_claim") is not None:
+            lines[-1] += (" Where it goes (p50, server clock): accepted → supervisor claimed the "
+                          "task %s ms, claimed → process started %s ms, started → `running` "
+                          "recorded %s ms." % (fmt(ph["accepted_to_claim"]),
+                                               fmt(ph["claim_to_started"]),
+                                               fmt(ph["started_to_running"])))
     return lines
 
 

@@ -591,11 +591,19 @@ def bench_sched(cfg, bins, tmp):
         srv.stop(remove=False)
     # the server's own millisecond clock: accepted (created_at) -> running (activated_at)
     db = sqlite3.connect(os.path.join(srv.data_dir, "paddleflow.db"))
-    server_ms = []
+    server_ms, phases = [], {"accepted_to_claim": [], "claim_to_started": [],
+                             "started_to_running": []}
     for jid in ids:
-        row = db.execute("SELECT activated_at - created_at FROM job WHERE id = ?", (jid,)).fetchone()
-        if row and row[0] is not None and row[0] >= 0:
-            server_ms.append(row[0])
+        row = db.execute("SELECT created_at, activated_at FROM job WHERE id = ?", (jid,)).fetchone()
+        if not row or not row[1]:
+            continue
+        server_ms.append(row[1] - row[0])
+        claim = task_file_ms(srv.data_dir, jid, "claim")
+        started = task_file_ms(srv.data_dir, jid, "task.pid")
+        if claim and started:
+            phases["accepted_to_claim"].append(claim - row[0])
+            phases["claim_to_started"].append(started - claim)
+            phases["started_to_running"].append(row[1] - started)
     db.close()
     shutil.rmtree(srv.data_dir, ignore_errors=True)
     server_ms.sort()
@@ -605,7 +613,19 @@ def bench_sched(cfg, bins, tmp):
             "seen_final_first": sum(r["seen_final_first"] for r in runs),
             "server_p50_ms": median(server_ms),
             "server_p99_ms": server_ms[min(len(server_ms) - 1, int(len(server_ms) * 0.99))]
-            if server_ms else None}
+            if server_ms else None,
+            "phases_p50_ms": {k: median(v) for k, v in phases.items()}}
+
+
+def task_file_ms(data_dir, job_id, name):
+    """The millisecond timestamp the local runtime writes as the last field of a task's claim
+    (the supervisor took the task) and task.pid (its process started) files; None if the
+    runtime's file layout differs."""
+    try:
+        with open(os.path.join(data_dir, "tasks", job_id + "-worker-0", name)) as f:
+            return int(f.read().split()[-1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 # ---- report ----
