@@ -130,8 +130,12 @@ def details(r):
     e = r.get("e2e")
     if e:
         lines += ["", "End to end (median of %d runs): submits answered at %s jobs/s; %s ms of "
-                  "server CPU per job (shims and jobs not counted)." % (
-                      len(e["runs"]), fmt(e["submit_rps"], nd=0), fmt(e["cpu_ms_per_job"], nd=2))]
+                  "server CPU per job (shims and jobs not counted); at most %s jobs running at "
+                  "once; one job started every %s ms on average; a job ran %s ms (p50, "
+                  "running → finished)." % (
+                      len(e["runs"]), fmt(e["submit_rps"], nd=0), fmt(e["cpu_ms_per_job"], nd=2),
+                      fmt(e.get("peak_running")), fmt(e.get("start_gap_mean_ms"), nd=2),
+                      fmt(e.get("run_ms_p50")))]
     s = r.get("sched")
     if s:
         lines += ["", "Scheduling latency: %d samples, polling every %s µs; %d first seen already "

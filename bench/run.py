@@ -336,6 +336,9 @@ def bench_create(cfg, bins, tmp):
                       "first10_rps": median([r["rps_first10"] for r in runs]),
                       "last10_rps": median([r["rps_last10"] for r in runs]),
                       "cpu_ms_per_job": median([r["server_cpu_ms_per_job"] for r in runs]),
+            "peak_running": median([r["peak_running"] for r in runs]),
+            "start_gap_mean_ms": median([r["start_gap_mean_ms"] for r in runs]),
+            "run_ms_p50": median([r["run_ms_p50"] for r in runs]),
                       "errors": sum(r["errors"] for r in runs)}
         log("create %s: %.0f jobs/s" % (label, out[label]["rps"]))
     out["count"] = cfg["create_count"]
@@ -563,7 +566,9 @@ def bench_e2e(cfg, bins, tmp):
             r["server_cpu_ms_per_job"] = round((cpu_secs(srv.proc.pid) - c0) / n * 1e3, 3)
             r["hwm_kib"] = srv.status("VmHWM")
         finally:
-            srv.stop()
+            srv.stop(remove=False)
+        r.update(e2e_timeline(srv.data_dir))
+        shutil.rmtree(srv.data_dir, ignore_errors=True)
         if r["succeeded"] != n:
             raise RuntimeError("e2e: %d of %d jobs succeeded" % (r["succeeded"], n))
         runs.append(r)
@@ -571,8 +576,29 @@ def bench_e2e(cfg, bins, tmp):
     return {"jobs": n, "runs": runs, "jobs_per_s": median([r["e2e_jobs_per_s"] for r in runs]),
             "submit_rps": median([r["rps"] for r in runs]),
             "cpu_ms_per_job": median([r["server_cpu_ms_per_job"] for r in runs]),
+            "peak_running": median([r["peak_running"] for r in runs]),
+            "start_gap_mean_ms": median([r["start_gap_mean_ms"] for r in runs]),
+            "run_ms_p50": median([r["run_ms_p50"] for r in runs]),
             "forkexec_per_s": median([r["per_s"] for r in fork1]),
             "forkexec_parallel_per_s": median([r["per_s"] for r in forkp])}
+
+
+def e2e_timeline(data_dir):
+    """From the jobs' millisecond timestamps: how many ran at once at most, and the median gap
+    between consecutive starts (serialised starts show up as a gap near the cost of one)."""
+    db = sqlite3.connect(os.path.join(data_dir, "paddleflow.db"))
+    rows = db.execute("SELECT activated_at, finished_at FROM job WHERE activated_at > 0").fetchall()
+    db.close()
+    events = sorted([(a, 1) for a, _ in rows] + [(f, -1) for _, f in rows if f])
+    running = peak = 0
+    for _, d in events:
+        running += d
+        peak = max(peak, running)
+    starts = sorted(a for a, _ in rows)
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    runs = sorted(f - a for a, f in rows if f)
+    return {"peak_running": peak, "start_gap_mean_ms": round(sum(gaps) / len(gaps), 2)
+            if gaps else None, "run_ms_p50": median(runs)}
 
 
 # ---- 6. scheduling latency (issue 3d) ----
