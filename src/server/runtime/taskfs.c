@@ -134,16 +134,17 @@ int pf_taskfs_claim(const char *dir, const pf_proc_rec *rec, pf_error *e)
     char tmp[PATH_MAX], dst[PATH_MAX], line[96];
     int n = format_proc(line, sizeof line, rec);
     if (pf_path_join(dst, sizeof dst, dir, "claim", e) < 0) return -1;
-    if (write_tmp(dir, "claim", line, (size_t)n, true, tmp, sizeof tmp, e) < 0) return -1;
+    /* Not fsynced: the claim guards against a second start while this machine is up (a
+     * server SIGKILLed and restarted sees it in the page cache). After a power loss the
+     * task's processes are gone anyway, and starting it again is what should happen; two
+     * disk flushes on every start bought nothing. */
+    if (write_tmp(dir, "claim", line, (size_t)n, false, tmp, sizeof tmp, e) < 0) return -1;
     /* link(2) fails with EEXIST when the name exists: an exclusive create that cannot leave
      * an empty claim behind, unlike open(O_EXCL) followed by a write. */
     int rc = link(tmp, dst);
     int err = errno;
     unlink(tmp);
-    if (rc == 0) {
-        fsync_dir(dir);
-        return 1;
-    }
+    if (rc == 0) return 1;
     if (err == EEXIST) return 0;
     return pf_fail(e, "InternalError", "claim %s: %s", dst, strerror(err));
 }
