@@ -178,3 +178,20 @@ def wait_for(pred, timeout=30, interval=0.02, what="condition"):
             return last
         time.sleep(interval)
     raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
+
+
+FINAL = frozenset({"succeeded", "failed", "terminated", "skipped", "cancelled"})
+
+
+def show_job(api, jid):
+    """GET /job/{id}, asserting 200; the job object."""
+    r = api.get("/job/" + jid)
+    assert r.status == 200, r
+    return r.json
+
+
+def wait_job_status(api, jid, statuses=FINAL, timeout=30):
+    """Polls show until the job's status is one of statuses (a string or a set)."""
+    statuses = {statuses} if isinstance(statuses, str) else set(statuses)
+    return wait_for(lambda: (lambda j: j if j["status"] in statuses else None)(show_job(api, jid)),
+                    timeout=timeout, what="%s in %s" % (jid, statuses))

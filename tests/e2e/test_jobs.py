@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from pfserver import wait_for
+from pfserver import wait_for, show_job as show, wait_job_status as wait_status
 
 FINAL = {"succeeded", "failed", "terminated"}
 
@@ -20,16 +20,6 @@ def create(api, cmd="true", **kw):
     return r.json["id"]
 
 
-def show(api, jid):
-    r = api.get("/job/" + jid)
-    assert r.status == 200, r
-    return r.json
-
-
-def wait_status(api, jid, statuses, timeout=30):
-    statuses = {statuses} if isinstance(statuses, str) else set(statuses)
-    return wait_for(lambda: (lambda j: j if j["status"] in statuses else None)(show(api, jid)),
-                    timeout=timeout, what="%s in %s" % (jid, statuses))
 
 
 def test_single_job_runs_and_succeeds(api):

@@ -22,7 +22,7 @@ import time
 import pytest
 import yaml
 
-from pfserver import ServerProc, wait_for
+from pfserver import ServerProc, wait_for, show_job as show, wait_job_status as wait_status
 from test_cli_basics import Cli
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "workflow")
@@ -106,16 +106,6 @@ def create(api, tpl, name="wf", queue="default-queue", **kw):
     return r.json["id"]
 
 
-def show(api, jid):
-    r = api.get("/job/" + jid)
-    assert r.status == 200, r
-    return r.json
-
-
-def wait_status(api, jid, statuses=FINAL, timeout=30):
-    statuses = {statuses} if isinstance(statuses, str) else set(statuses)
-    return wait_for(lambda: (lambda j: j if j["status"] in statuses else None)(show(api, jid)),
-                    timeout=timeout, what="%s in %s" % (jid, statuses))
 
 
 def run(api, tpl, want="succeeded", timeout=30, **kw):
