@@ -25,6 +25,12 @@ def verdict(value, target, higher_is_better):
     return "met" if ok else "**MISSED**"
 
 
+def scales(r):
+    """(jobs stored, results) of the store benchmark, smallest first."""
+    st = r.get("store") or {}
+    return sorted(((k, v) for k, v in st.items() if k.isdigit()), key=lambda kv: int(kv[0]))
+
+
 def rows(r):
     """(benchmark, figure, target text, verdict) for every figure that has a target."""
     out = []
@@ -51,7 +57,7 @@ def rows(r):
                         "%s jobs/s (p50 %s ms, p99 %s ms)" % (fmt(t["rps"], nd=0),
                                                               fmt(t["p50_ms"]), fmt(t["p99_ms"])),
                         "≥ 10,000 jobs/s", verdict(t["rps"], 10000, True)))
-    for n, s in sorted((r.get("store") or {}).items(), key=lambda kv: int(kv[0])):
+    for n, s in scales(r):
         out.append(("list 50 newest, status+queue filter, %s jobs (3b)" % fmt(int(n)),
                     "p99 %s ms (p50 %s)" % (fmt(s["list_filtered"]["p99_ms"], nd=2),
                                             fmt(s["list_filtered"]["p50_ms"], nd=2)),
@@ -96,7 +102,7 @@ def details(r):
                   "| jobs | DB MiB | start s | show p50/p99 | list filtered p50/p99 | "
                   "list newest p50/p99 | list by label p50/p99 | RSS idle → after (peak) MiB |",
                   "|---:|---:|---:|---|---|---|---|---|"]
-        for n, x in sorted(s.items(), key=lambda kv: int(kv[0])):
+        for n, x in scales(r):
             pp = lambda k: "%s / %s" % (fmt(x[k]["p50_ms"], nd=2), fmt(x[k]["p99_ms"], nd=2))
             lines.append("| %s | %s | %s | %s | %s | %s | %s | %s → %s (%s) |" % (
                 fmt(int(n)), fmt(x["db_mib"]), fmt(x["start_s"], nd=2), pp("show"),
@@ -167,6 +173,8 @@ def render(r):
             "|---|---|---|---|"]
     for b, f, t, v in rows(r):
         head.append("| %s | %s | %s | %s |" % (b, f, t, v))
+    for name, err in sorted((r.get("failed") or {}).items()):
+        head.append("| %s | FAILED: %s | | **FAILED** |" % (name, err.splitlines()[-1][:200]))
     return "\n".join(head + details(r)) + "\n"
 
 
