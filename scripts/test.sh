@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: CTest unit tests and pytest end-to-end tests against a real server,
 # first on the normal build, then again on an AddressSanitizer + UBSan build.
-#   scripts/test.sh          both passes
+#   scripts/test.sh          both passes, plus a short fuzz run of every target and every
+#                            benchmark once in quick mode (kept working; no timing asserted)
 #   scripts/test.sh --plain  normal build only
 #   scripts/test.sh --asan   sanitizer build only
 set -euo pipefail
@@ -24,6 +25,13 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_erro
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 if [ "$mode" != "--asan" ]; then
   run_pass build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+fi
+if [ "$mode" = "all" ]; then
+  echo "=== benchmarks, quick mode (sizes too small for figures)"
+  scripts/deps.sh --bench
+  bench/run.sh --quick build
+  echo "=== fuzz targets, 5 s each"
+  scripts/fuzz.sh --quick
 fi
 if [ "$mode" != "--plain" ]; then
   PF_SANITIZED=1 run_pass build-asan -DCMAKE_BUILD_TYPE=Debug -DPF_SANITIZE=ON
