@@ -201,6 +201,14 @@ pf_runtime *pf_local_runtime_new(const char *root_dir, const char *shim_path,
         return NULL;
     }
     snprintf(root, sizeof root, "%s", root_dir);
+    pf_task_status probe;
+    if (strlen(root_dir) + PF_TASK_NAME_MAX + 32 >= sizeof probe.log_path) {
+        pf_fail(e, "InvalidArguments",
+                "local runtime: the task directory %s is too long (at most %zu characters); "
+                "use a shorter --data-dir",
+                root_dir, sizeof probe.log_path - PF_TASK_NAME_MAX - 32);
+        return NULL;
+    }
     if (mkdir_p(root) < 0) {
         pf_fail(e, "InternalError", "mkdir %s: %s", root_dir, strerror(errno));
         return NULL;

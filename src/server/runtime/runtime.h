@@ -56,7 +56,9 @@ typedef struct pf_task_status {
                              "chdir /x: No such file or directory" or "supervisor lost: …" */
     char enforced[160];   /* what is enforced, e.g. "cgroup v1: cpu 500m, memory 1Gi" or
                              "none: no writable cgroup" */
-    char log_path[4096];  /* stdout+stderr of the task */
+    char log_path[1024];  /* stdout+stderr of the task (the runtime refuses a root directory
+                             too long for it; kept small: the job manager holds one status
+                             per task of every unfinished job) */
 } pf_task_status;
 
 /* Called once per watched task when it has finished (see pf_runtime_adopt for repeats).

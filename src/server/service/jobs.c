@@ -135,8 +135,8 @@ void mgr_drop_job(struct pf_jobsvc *m, job_ent *j)
 
 task_ent *mgr_add_task(job_ent *j, const char *role, int index)
 {
-    if (j->ntasks + 1 > j->cap_tasks) {
-        j->cap_tasks = j->cap_tasks ? j->cap_tasks * 2 : 16;
+    if (j->ntasks + 1 > j->cap_tasks) { /* a task_ent is ~5 KiB: grow from what is needed */
+        j->cap_tasks = j->cap_tasks ? j->cap_tasks * 2 : 1;
         j->tasks = realloc(j->tasks, (size_t)j->cap_tasks * sizeof *j->tasks);
         if (!j->tasks) abort();
     }
@@ -159,6 +159,13 @@ static job_ent *add_job(struct pf_jobsvc *m, pf_job_row *row /* stolen */)
     json_t *members = json_object_get(j->row.config, "members");
     size_t i;
     json_t *mb;
+    int total = 0;
+    json_array_foreach(members, i, mb) total += (int)json_integer_value(json_object_get(mb, "replicas"));
+    if (total > 0) { /* exactly what the members need */
+        j->tasks = calloc((size_t)total, sizeof *j->tasks);
+        if (!j->tasks) abort();
+        j->cap_tasks = total;
+    }
     json_array_foreach(members, i, mb)
     {
         const char *role = json_string_value(json_object_get(mb, "role"));
@@ -306,6 +313,26 @@ typedef struct admitted {
     int nplans;
 } admitted;
 
+/* A waiting job does not keep its spec in memory (a backlog of thousands would hold
+ * megabytes for nothing): it is read back from the store when the job is admitted. */
+static void park_config(job_ent *j)
+{
+    json_decref(j->row.config);
+    j->row.config = NULL;
+}
+
+static int unpark_config(pf_app *app, job_ent *j, pf_error *e)
+{
+    if (j->row.config) return 0;
+    pf_job_row fresh;
+    int rc = pf_job_get(pf_store_reader(app->store), j->row.id, &fresh, e);
+    if (rc != 0) return rc < 0 ? -1 : pf_fail(e, "JobNotFound", "job %s was deleted", j->row.id);
+    j->row.config = fresh.config;
+    fresh.config = NULL;
+    pf_job_row_clear(&fresh);
+    return 0;
+}
+
 /* Starts every task of the admitted jobs, then records what happened. */
 static void start_jobs(pf_app *app, tx *t, admitted *jobs, size_t njobs)
 {
@@ -319,8 +346,9 @@ static void start_jobs(pf_app *app, tx *t, admitted *jobs, size_t njobs)
         job_ent *j = jobs[k].j;
         pf_error e;
         char *endpoints = NULL;
-        if (pf_job_plan_tasks(&j->row, NULL, &jobs[k].plans, &jobs[k].nplans, &endpoints, &e) !=
-            0) {
+        if (unpark_config(app, j, &e) != 0 ||
+            pf_job_plan_tasks(&j->row, NULL, &jobs[k].plans, &jobs[k].nplans, &endpoints, &e) !=
+                0) {
             for (int i = 0; i < j->ntasks; i++) {
                 j->tasks[i].exited = true;
                 j->tasks[i].st.exit_code = 127;
@@ -424,6 +452,7 @@ static void handle_event(pf_app *app, tx *t, event *ev)
             break;
         }
         pf_sched_submit(app->sched, j->row.id, j->row.queue, j->row.priority, j->row.pk, &j->need);
+        park_config(j);
         break;
     case EV_PRIORITY:
         pf_sched_set_priority(app->sched, ev->id, ev->priority);
@@ -692,6 +721,7 @@ static void recover(pf_app *app)
             queued++;
             pf_sched_submit(app->sched, j->row.id, j->row.queue, j->row.priority, j->row.pk,
                             &j->need);
+            park_config(j);
         }
     }
     free(rows);
