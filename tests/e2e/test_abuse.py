@@ -270,6 +270,12 @@ def test_long_url_within_limits_is_served(server, api):
     ("/job?timestamp=%C3%28", (400, "InvalidURI")),
     ("/job/%FF%FE", (404, "JobNotFound")),
     ("/log/job?jobID=%FF", (404, "JobNotFound")),
+    # well-formed lead bytes, but not UTF-8: overlong, a surrogate, beyond U+10FFFF
+    ("/job/%E0%97%97", (404, "JobNotFound")),
+    ("/job/%ED%A0%80", (404, "JobNotFound")),
+    ("/job/%F4%90%80%80", (404, "JobNotFound")),
+    ("/job/%F0%80%80%80", (404, "JobNotFound")),
+    ("/job?maxKeys=%ED%B0%80", (400, "InvalidURI")),
 ])
 def test_invalid_utf8_in_the_request_keeps_the_error_body(server, api, target, want):
     """Found by fuzz_http: a message that echoes request bytes which are not UTF-8 must not
@@ -282,6 +288,36 @@ def test_invalid_utf8_in_the_request_keeps_the_error_body(server, api, target, w
     assert (status, err.get("code")) == want, (status, body)
     assert list(err) == ["requestID", "code", "message"], body
     assert isinstance(err["message"], str)
+
+
+def test_workflow_step_output_that_is_not_utf8(server, api):
+    """A step's stdout becomes outputs.result; bytes that are not UTF-8 (here a surrogate
+    and an overlong sequence, after a lone 0xFF) are cleaned, and the next step still runs
+    with the value."""
+    wf = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "spec": {
+        "entrypoint": "main", "templates": [
+            {"name": "main", "steps": [
+                [{"name": "gen", "template": "gen"}],
+                [{"name": "use", "template": "say", "arguments": {"parameters": [
+                    {"name": "t", "value": "{{steps.gen.outputs.result}}"}]}}]]},
+            {"name": "gen", "script": {"image": "x", "command": ["sh"], "source": (
+                "printf 'a\\377b\\355\\240\\200c\\340\\227\\227d'\n")}},
+            {"name": "say", "inputs": {"parameters": [{"name": "t"}]},
+             "container": {"image": "x", "command": ["sh", "-c"],
+                           "args": ["echo \"got:$0\"", "{{inputs.parameters.t}}"]}}]}}
+    r = api.post("/job/workflow", {"name": "utf8", "extensionTemplate": wf})
+    assert r.status == 200, r
+    jid = r.json["id"]
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        job = api.get("/job/" + jid).json
+        if job["status"] in ("succeeded", "failed", "terminated"):
+            break
+        time.sleep(0.2)
+    steps = [n["displayName"] for n in job.get("workflowRuntime", {}).get("nodes", [])
+             if n.get("type") == "Pod"]
+    assert job["status"] == "succeeded", (job["status"], job["message"], steps)
+    assert "use" in steps
 
 
 def raise_fd_limit(n):

@@ -62,6 +62,10 @@ class Soak:
         self.jobs = 0
         self.failures = []
         self.samples = []  # (t, rss_kib, fds, threads, jobs)
+        self.anon = 0
+        self.out = open(args.samples_out, "w") if args.samples_out else None
+        if self.out:
+            self.out.write("seconds,rss_kib,rss_anon_kib,fds,threads,jobs\n")
 
     def expect(self, what, got, want):
         with self.lock:
@@ -137,13 +141,16 @@ class Soak:
 
     def proc_stats(self):
         pid = self.server.proc.pid
-        rss = threads = 0
+        rss = threads = anon = 0
         with open("/proc/%d/status" % pid) as f:
             for line in f:
                 if line.startswith("VmRSS:"):
                     rss = int(line.split()[1])
+                elif line.startswith("RssAnon:"):
+                    anon = int(line.split()[1])
                 elif line.startswith("Threads:"):
                     threads = int(line.split()[1])
+        self.anon = anon
         return rss, len(os.listdir("/proc/%d/fd" % pid)), threads
 
     def run(self):
@@ -160,6 +167,10 @@ class Soak:
             rss, fds, threads = self.proc_stats()
             with self.lock:
                 self.samples.append((time.time() - start, rss, fds, threads, self.jobs))
+            if self.out:
+                self.out.write("%.1f,%d,%d,%d,%d,%d\n" % (time.time() - start, rss, self.anon,
+                                                         fds, threads, self.jobs))
+                self.out.flush()
             time.sleep(min(a.sample_s, max(0.1, self.deadline - time.time())))
         for w in workers:
             w.join(timeout=120)
@@ -219,6 +230,7 @@ def main(argv=None):
     p.add_argument("--rss-slack-mib", type=float, default=8)
     p.add_argument("--max-slope-kib", type=float, default=256)
     p.add_argument("--bin-dir", default=os.environ.get("PF_BIN_DIR"))
+    p.add_argument("--samples-out", help="CSV of the samples (seconds, RSS, fds, threads)")
     a = p.parse_args(argv)
     if a.bin_dir:
         pfserver.BIN_DIR = a.bin_dir
