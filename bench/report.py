@@ -136,10 +136,12 @@ def details(r):
     e = r.get("e2e")
     if e:
         lines += ["", "End to end (median of %d runs): submits answered at %s jobs/s; %s ms of "
-                  "server CPU per job (shims and jobs not counted); at most %s jobs running at "
+                  "server CPU per job, %s ms of machine CPU per job (every process: server, "
+                  "supervisors, jobs, client — and anything else running); at most %s jobs running at "
                   "once; one job started every %s ms on average; a job ran %s ms (p50, "
                   "running → finished)." % (
                       len(e["runs"]), fmt(e["submit_rps"], nd=0), fmt(e["cpu_ms_per_job"], nd=2),
+                      fmt(e.get("machine_cpu_ms_per_job"), nd=2),
                       fmt(e.get("peak_running")), fmt(e.get("start_gap_mean_ms"), nd=2),
                       fmt(e.get("run_ms_p50")))]
     s = r.get("sched")
