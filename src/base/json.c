@@ -175,7 +175,8 @@ json_t *pf_json_or_null(json_t *v)
     return v ? json_incref(v) : json_null();
 }
 
-/* Length of the valid UTF-8 sequence at s, 0 when invalid. */
+/* Length of the valid UTF-8 sequence at s, 0 when invalid — strictly as jansson checks it:
+ * no overlong forms, no surrogates (U+D800..DFFF), nothing above U+10FFFF. */
 static size_t utf8_len(const unsigned char *s)
 {
     if (s[0] < 0x80) return 1;
@@ -183,9 +184,13 @@ static size_t utf8_len(const unsigned char *s)
                : (s[0] & 0xF0) == 0xE0 ? 3
                : (s[0] & 0xF8) == 0xF0 ? 4
                                        : 0;
-    if (n == 0 || (n == 2 && s[0] < 0xC2)) return 0;
+    if (n == 0 || (n == 2 && s[0] < 0xC2) || s[0] > 0xF4) return 0;
     for (size_t i = 1; i < n; i++)
         if ((s[i] & 0xC0) != 0x80) return 0;
+    if (s[0] == 0xE0 && s[1] < 0xA0) return 0; /* overlong 3-byte */
+    if (s[0] == 0xED && s[1] >= 0xA0) return 0; /* surrogates */
+    if (s[0] == 0xF0 && s[1] < 0x90) return 0; /* overlong 4-byte */
+    if (s[0] == 0xF4 && s[1] >= 0x90) return 0; /* above U+10FFFF */
     return n;
 }
 
