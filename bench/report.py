@@ -83,6 +83,22 @@ def rows(r):
                     "p50 %s ms, p99 %s ms (server clock p50 %s ms)" % (
                         fmt(s["p50_ms"], nd=2), fmt(s["p99_ms"], nd=2), fmt(s["server_p50_ms"])),
                     "p50 < 5 ms", verdict(s["p50_ms"], 5, False)))
+    d = r.get("distributed")
+    if d and d.get("running"):
+        out.append(("collective job, 8 workers, create → all running (issue 5)",
+                    "p50 %s ms, p90 %s ms (%d runs)" % (fmt(d["running"]["p50_ms"]),
+                                                       fmt(d["running"]["p90_ms"]), d["runs"]),
+                    "p50 < 50 ms", verdict(d["running"]["p50_ms"], 50, False)))
+    w = r.get("workflow")
+    if w and w.get("chain"):
+        c, f = w["chain"], w["fanout"]
+        out.append(("workflow chain of %d nodes, per node (issue 6)" % c["nodes"],
+                    "%s ms/node (%s s total)" % (fmt(c["ms_per_node"], nd=2),
+                                                 fmt(c["wall_s"], nd=2)),
+                    "< 5 ms", verdict(c["ms_per_node"], 5, False)))
+        out.append(("workflow fan-out of %s nodes (issue 6)" % fmt(f["nodes"]),
+                    "%s s total, %s nodes/s" % (fmt(f["wall_s"], nd=2), fmt(f["nodes_per_s"], nd=0)),
+                    "(none)", "–"))
     cl = r.get("cli")
     if cl:
         for k in ("job list", "job show"):

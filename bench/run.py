@@ -11,6 +11,7 @@ directory under /tmp (removed afterwards) and measures it with the programs of t
   cli      `paddleflow job list` / `job show ID` wall time with 10^5 jobs (hyperfine)
   e2e      10,000 `true` jobs from first submit to all succeeded, beside fork/exec/wait
   sched    create -> running on an idle server
+  distributed, workflow   bench_distributed.py and bench_workflow.py (issues 5 and 6)
 
 Usage: bench/run.py [--quick] [--bin-dir DIR] [--out-dir DIR] [--only NAME,...]
 --quick uses tiny sizes (seconds, no timing asserted) so `make test` keeps the code working.
@@ -21,6 +22,7 @@ import http.client
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import socket
@@ -38,10 +40,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # least one run always happens); the report says how many runs each median is of.
 FULL = dict(get_secs=10, get_runs=3, create_count=10000, create_runs=3, create_budget_s=300,
             scales=[10**4, 10**5, 10**6], lat_count=2000, lat_runs=3, cli_jobs=10**5, cli_runs=20,
-            e2e_jobs=10000, e2e_runs=3, e2e_budget_s=600, sched_count=100, sched_runs=3)
+            e2e_jobs=10000, e2e_runs=3, e2e_budget_s=600, sched_count=100, sched_runs=3,
+            dist_runs=20)
 QUICK = dict(get_secs=1, get_runs=1, create_count=1000, create_runs=1, create_budget_s=0,
              scales=[1000], lat_count=200, lat_runs=1, cli_jobs=1000, cli_runs=3, e2e_jobs=100,
-             e2e_runs=1, e2e_budget_s=0, sched_count=5, sched_runs=1)
+             e2e_runs=1, e2e_budget_s=0, sched_count=5, sched_runs=1, dist_runs=3)
 
 
 def log(msg):
@@ -660,6 +663,38 @@ def task_file_ms(data_dir, job_id, name):
         return None
 
 
+# ---- 7. distributed and workflow jobs (issues 5, 6): their own scripts, run from here ----
+
+def bench_distributed(cfg, bins, tmp):
+    """bench_distributed.py: a collective job of 8 workers, create -> all replicas running.
+    Its exit status says whether the target was met, which is not an error here."""
+    p = subprocess.run([sys.executable, os.path.join(HERE, "bench_distributed.py"), "--bin-dir",
+                        bins, "--runs", str(cfg["dist_runs"])], capture_output=True, text=True,
+                       timeout=1800)
+    res = {"runs": cfg["dist_runs"]}
+    for line in p.stdout.splitlines():
+        m = re.match(r"(\w+)\s+p50\s+([\d.]+) ms\s+p90\s+([\d.]+)", line)
+        if m:
+            res[m.group(1)] = {"p50_ms": float(m.group(2)), "p90_ms": float(m.group(3))}
+    if p.returncode not in (0, 1) or "running" not in res:
+        raise RuntimeError("bench_distributed.py failed (%d): %s" % (p.returncode,
+                                                                     (p.stderr or p.stdout)[-1500:]))
+    return res
+
+
+def bench_workflow(cfg, bins, tmp):
+    """bench_workflow.py: a 1,000-node fan-out and a 100-node chain (quick: 50 and 10)."""
+    js = os.path.join(tmp, "workflow.json")
+    cmd = [sys.executable, os.path.join(HERE, "bench_workflow.py"), "--bin-dir", bins,
+           "--json", js] + (["--quick"] if cfg is QUICK else [])
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    if p.returncode != 0 or not os.path.exists(js):
+        raise RuntimeError("bench_workflow.py failed (%d): %s" % (p.returncode,
+                                                                  (p.stderr or p.stdout)[-1500:]))
+    with open(js) as f:
+        return json.load(f)
+
+
 # ---- report ----
 
 def main():
@@ -667,7 +702,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--bin-dir", default=os.path.join(HERE, "..", "build", "bin"))
     ap.add_argument("--out-dir", default=None)
-    ap.add_argument("--only", default="get,create,store,cli,e2e,sched")
+    ap.add_argument("--only", default="get,create,store,cli,e2e,sched,distributed,workflow")
     a = ap.parse_args()
     cfg = QUICK if a.quick else FULL
     bins = os.path.abspath(a.bin_dir)
@@ -681,7 +716,8 @@ def main():
     t_all = time.time()
     try:
         steps = [("get", bench_get), ("create", bench_create), ("e2e", bench_e2e),
-                 ("sched", bench_sched)]
+                 ("sched", bench_sched), ("distributed", bench_distributed),
+                 ("workflow", bench_workflow)]
         template = None
         for name, fn in steps + [("store", bench_store), ("cli", bench_cli)]:
             if name not in only:
