@@ -439,15 +439,26 @@ static bool exchange(const pf_buf *req, pf_buf *resp, bool is_head, int timeout_
     return done;
 }
 
+/* Known server bugs a long run may step over (PF_FUZZ_KNOWN_BUGS=name,...; none by default,
+ * so the target fails until they are fixed): utf8-message — an error message echoing request
+ * bytes that are not UTF-8 is dropped, leaving the body without "message". */
+static bool known_bug(const char *name)
+{
+    const char *list = getenv("PF_FUZZ_KNOWN_BUGS");
+    return list && strstr(list, name);
+}
+
 static void check_error_body(const http_resp *h, const char *raw)
 {
     json_error_t je;
     json_t *o = json_loadb(h->body, h->body_len, 0, &je);
     check(json_is_object(o), "error body is a JSON object", raw);
-    check(json_object_size(o) == 3, "error body has exactly three keys", raw);
+    size_t nkeys = json_object_size(o);
+    if (nkeys == 2 && !json_object_get(o, "message") && known_bug("utf8-message")) nkeys = 3;
+    check(nkeys == 3, "error body has exactly three keys", raw);
     static const char *const keys[] = {"requestID", "code", "message"};
     void *it = json_object_iter(o);
-    for (int i = 0; i < 3; i++, it = json_object_iter_next(o, it)) {
+    for (size_t i = 0; i < json_object_size(o); i++, it = json_object_iter_next(o, it)) {
         check(it && strcmp(json_object_iter_key(it), keys[i]) == 0,
               "error keys are requestID, code, message in that order", raw);
         check(json_is_string(json_object_iter_value(it)), "error values are strings", raw);
@@ -498,15 +509,24 @@ static bool check_response(const pf_buf *resp, bool is_head, bool must_answer)
  * are its threads (gdb, when installed)? */
 static void diagnose_hang(const pf_buf *req)
 {
-    pf_buf probe = PF_BUF_INIT, resp = PF_BUF_INIT;
+    pf_buf probe = PF_BUF_INIT, resp = PF_BUF_INIT, wprobe = PF_BUF_INIT, wresp = PF_BUF_INIT;
     pf_buf_printf(&probe, "GET %s/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
                   PF_API_PREFIX);
     bool answered = exchange(&probe, &resp, false, 2000);
-    fprintf(stderr, "fuzz_http: unanswered request:\n%.*s\n--- a new GET /version %s\n",
+    /* a write: does the store's writer still commit? */
+    static const char body[] = "{\"name\":\"probe\",\"cpu\":\"1\",\"mem\":\"1Gi\"}";
+    pf_buf_printf(&wprobe,
+                  "POST %s/flavour HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                  "x-pf-authorization: %s\r\nContent-Length: %zu\r\n\r\n%s",
+                  PF_API_PREFIX, S.root_token, sizeof body - 1, body);
+    bool written = exchange(&wprobe, &wresp, false, 2000);
+    fprintf(stderr,
+            "fuzz_http: unanswered request:\n%.*s\n--- a new GET /version: %s; a new POST "
+            "/flavour: %s\n",
             (int)(req->len < 2000 ? req->len : 2000), req->data,
-            answered ? "is answered" : "is not answered either");
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "gdb -p %d -batch -ex 'thread apply all bt' 2>/dev/null >&2",
+            answered ? "answered" : "NOT answered", written ? "answered" : "NOT answered");
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "gdb -p %d -batch -ex 'thread apply all bt' 1>&2 2>/dev/null",
              (int)getpid());
     if (access("/usr/bin/gdb", X_OK) == 0 && system(cmd) != 0)
         fprintf(stderr, "fuzz_http: gdb failed\n");
@@ -515,16 +535,16 @@ static void diagnose_hang(const pf_buf *req)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1 || size > 64 * 1024) return 0;
+    if (size < 2 || size > 64 * 1024) return 0;
     bool raw_mode = data[0] & 4, is_head = false;
     pf_buf req = PF_BUF_INIT, resp = PF_BUF_INIT;
     if (raw_mode) {
         pf_buf_append(&req, data + 1, size - 1);
         is_head = size >= 6 && memcmp(data + 1, "HEAD ", 5) == 0;
-    }
-    else if (!build_structured(data, size, &req, &is_head))
+    } else if (!build_structured(data, size, &req, &is_head)) {
+        pf_buf_free(&req);
         return 0;
-    if (!req.len) return 0;
+    }
     bool finished =
         exchange(&req, &resp, is_head, raw_mode ? RAW_TIMEOUT_MS : REPLY_TIMEOUT_MS);
     http_resp h;
