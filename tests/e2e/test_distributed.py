@@ -430,7 +430,8 @@ def test_replicas_started_after_a_crash_mid_start_share_one_view(make_server, tm
     d = tmp_path / "env"
     d.mkdir()
     jid = create(api, "paddle", [member(
-        "worker", 8, "env > %s/$PF_TASK_NAME.env; exec sleep 30" % d)])
+        "worker", 8, "env > %s/$PF_TASK_NAME.tmp && mv %s/$PF_TASK_NAME.tmp %s/$PF_TASK_NAME.env; "
+        "exec sleep 30" % (d, d, d))])
     wait_for(lambda: list(d.glob("*.env")), interval=0.0005)
     s.kill9()  # while the manager is still starting the other replicas
     s.restart()
