@@ -10,7 +10,7 @@
  * Input layout: byte 0 = flags (bits 0-1 token: none, root, alice, input garbage; bit 2 raw
  * mode; bit 3 an x-pf-request-id from the input), byte 1 = method, byte 2 = route template,
  * then NUL-separated fields: path tail, query, header lines, body. In raw mode the bytes
- * after byte 0 are sent verbatim. Checked (abort() on violation): every structured request
+ * after byte 0 are sent verbatim and the client half-closes its side. Checked (abort() on violation): every structured request
  * gets an answer; an answer is a well-formed HTTP response; a response of ours is JSON; an
  * error body has exactly requestID, code, message (in that order, strings), its requestID is
  * the x-pf-request-id header and its status is the code's status; no 5xx (D14: 5xx only for
@@ -405,10 +405,11 @@ static bool streamed_deadline(const pf_buf *buf, http_resp *h)
     return buf->len && parse_response(buf->data, buf->len, h) && h->chunked;
 }
 
-/* Sends req and reads until EOF, a complete answer, or the deadline. Returns false on
- * timeout. The server may answer and close before reading everything (413): send errors
- * are not failures. */
-static bool exchange(const pf_buf *req, pf_buf *resp, bool is_head, int timeout_ms)
+/* Sends req (then half-closes when asked) and reads until EOF, a complete answer, or the
+ * deadline. Returns false on timeout. The server may answer and close before reading
+ * everything (413): send errors are not failures. */
+static bool exchange(const pf_buf *req, pf_buf *resp, bool is_head, int timeout_ms,
+                     bool half_close)
 {
     int fd = connect_server();
     size_t off = 0;
@@ -417,7 +418,7 @@ static bool exchange(const pf_buf *req, pf_buf *resp, bool is_head, int timeout_
         if (n <= 0) break;
         off += (size_t)n;
     }
-    shutdown(fd, SHUT_WR);
+    if (half_close) shutdown(fd, SHUT_WR);
     int64_t deadline = now_ms() + timeout_ms;
     bool done = false;
     while (!done) {
@@ -512,14 +513,14 @@ static void diagnose_hang(const pf_buf *req)
     pf_buf probe = PF_BUF_INIT, resp = PF_BUF_INIT, wprobe = PF_BUF_INIT, wresp = PF_BUF_INIT;
     pf_buf_printf(&probe, "GET %s/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
                   PF_API_PREFIX);
-    bool answered = exchange(&probe, &resp, false, 2000);
+    bool answered = exchange(&probe, &resp, false, 2000, false);
     /* a write: does the store's writer still commit? */
     static const char body[] = "{\"name\":\"probe\",\"cpu\":\"1\",\"mem\":\"1Gi\"}";
     pf_buf_printf(&wprobe,
                   "POST %s/flavour HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
                   "x-pf-authorization: %s\r\nContent-Length: %zu\r\n\r\n%s",
                   PF_API_PREFIX, S.root_token, sizeof body - 1, body);
-    bool written = exchange(&wprobe, &wresp, false, 2000);
+    bool written = exchange(&wprobe, &wresp, false, 2000, false);
     fprintf(stderr,
             "fuzz_http: unanswered request:\n%.*s\n--- a new GET /version: %s; a new POST "
             "/flavour: %s\n",
@@ -546,7 +547,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     bool finished =
-        exchange(&req, &resp, is_head, raw_mode ? RAW_TIMEOUT_MS : REPLY_TIMEOUT_MS);
+        exchange(&req, &resp, is_head, raw_mode ? RAW_TIMEOUT_MS : REPLY_TIMEOUT_MS, raw_mode);
     http_resp h;
     bool streamed = resp.len && parse_response(resp.data, resp.len, &h) && h.chunked;
     if (!(finished || streamed || raw_mode)) diagnose_hang(&req);

@@ -5,8 +5,9 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   each target SECONDS (default 60)
 #   scripts/fuzz.sh --quick [TARGET...]     5 s each (what `make test` runs)
 # Environment: FUZZ_BUILD (default build-fuzz), FUZZ_KEEP=1 keeps the scratch corpora,
-# FUZZ_ARGS extra libFuzzer flags. A crash leaves its reproducer in fuzz/artifacts/<name>/
-# (ignored by git) and makes the script exit 1 after the remaining targets ran.
+# FUZZ_ARGS extra libFuzzer flags. A crash leaves its reproducer and the fuzzer's log in
+# fuzz/artifacts/<name>/ (ignored by git) and makes the script exit 1 after the remaining
+# targets ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -68,6 +69,7 @@ for t in "${targets[@]}"; do
   echo "    $status: ${runs:-?} inputs in $(($(date +%s) - start))s, ${cov:-cov: ?}," \
     "corpus $(ls "$corpus" | wc -l) files"
   if [ "$status" = FAILED ]; then
+    cp "$scratch/$t.log" "$art/fuzz.log"
     grep -E 'ERROR|SUMMARY|check failed|runtime error|artifact_prefix|Test unit written' \
       "$scratch/$t.log" | head -20 | sed 's/^/    /'
   fi

@@ -245,7 +245,7 @@ def main(argv=None):
         pfserver.BIN_DIR = a.bin_dir
     report, problems = Soak(a).run()
     for k, v in report.items():
-        print("%-22s %s" % (k, v))
+        print("%-32s %s" % (k, v))
     for pr in problems:
         print("PROBLEM:", pr)
     print("soak: %s" % ("PASS" if not problems else "FAIL"))
