@@ -7,9 +7,10 @@
  *
  * Checked (abort() on violation): a failure is MalformedYaml with "line L column C: ..."; a
  * success is a value, and since JSON is YAML, the value dumped as JSON converts back to an
- * equal value. Characters YAML forbids in a stream (DEL, C1 controls, U+FEFF, U+FFFE/F) are
- * written as \u escapes for that round trip, and documents with mapping keys longer than
- * libyaml's 1024-character simple-key limit or over 1 MB of JSON skip it. */
+ * equal value. Characters YAML forbids in a stream (DEL, C1 controls, U+FEFF, U+FFFE/F) or
+ * folds as line breaks (NEL, U+2028, U+2029) are written as \u escapes for that round trip;
+ * documents with mapping keys longer than libyaml's 1024-character simple-key limit or over
+ * 1 MB of JSON skip it. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,15 +57,17 @@ static size_t utf8_next(const unsigned char *s, uint32_t *cp)
     return 4;
 }
 
-static bool yaml_printable(uint32_t cp)
+/* Characters that stand for themselves inside a double-quoted YAML scalar: printable and not
+ * one of YAML 1.1's extra line breaks (NEL, LS, PS), which libyaml folds. */
+static bool yaml_literal(uint32_t cp)
 {
-    return cp == 0x09 || cp == 0x0A || cp == 0x0D || (cp >= 0x20 && cp <= 0x7E) || cp == 0x85 ||
-           (cp >= 0xA0 && cp <= 0xD7FF && cp != 0xFEFF) ||
+    return cp == 0x09 || cp == 0x0A || cp == 0x0D || (cp >= 0x20 && cp <= 0x7E) ||
+           (cp >= 0xA0 && cp <= 0xD7FF && cp != 0x2028 && cp != 0x2029) ||
            (cp >= 0xE000 && cp <= 0xFFFD && cp != 0xFEFF) || cp >= 0x10000;
 }
 
-/* JSON text → the same JSON with every character YAML forbids written as \uXXXX (such
- * characters can only occur inside strings, and all of them are in the BMP). */
+/* JSON text → the same JSON with every character YAML forbids or folds written as \uXXXX
+ * (such characters can only occur inside strings, and all of them are in the BMP). */
 static char *yaml_safe(const char *json)
 {
     pf_buf b = PF_BUF_INIT;
@@ -72,7 +75,7 @@ static char *yaml_safe(const char *json)
     while (*s) {
         uint32_t cp;
         size_t n = utf8_next(s, &cp);
-        if (yaml_printable(cp))
+        if (yaml_literal(cp))
             pf_buf_append(&b, s, n);
         else
             pf_buf_printf(&b, "\\u%04X", (unsigned)cp);
