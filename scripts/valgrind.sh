@@ -4,12 +4,18 @@
 # (a wrapper script in a temporary bin dir; the shim and the CLI are linked next to it, the
 # shim itself runs natively). A server with a memory error or a definite leak exits 99, which
 # fails its test module; the script also reads every valgrind log and prints a summary.
-#   scripts/valgrind.sh                 the representative subset below
-#   scripts/valgrind.sh tests/e2e/...   pytest arguments of your choice
-# Environment: VALGRIND_BUILD (default build-rel), VALGRIND_KEEP=1 keeps the logs.
+#   scripts/valgrind.sh [BUILD_DIR]                  the representative subset below
+#   scripts/valgrind.sh [BUILD_DIR] tests/e2e/...    pytest arguments of your choice
+# BUILD_DIR (default $VALGRIND_BUILD, else build-rel) is configured and built first;
+# VALGRIND_KEEP=1 keeps the logs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${VALGRIND_BUILD:-build-rel}
+if [ $# -gt 0 ] && [[ "$1" != -* ]] && [[ "$1" != tests/* ]] &&
+  { [ -f "$1/CMakeCache.txt" ] || [ ! -e "$1" ]; }; then
+  build=$1
+  shift
+fi
 
 # The representative subset: every route except the ones that need a job's process to run.
 # The local runtime watches tasks with pidfd_open(2), which valgrind 3.19 (Debian 12) does not
@@ -40,7 +46,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/pf-valgrind.XXXXXX")
 cleanup() { [ -n "${VALGRIND_KEEP:-}" ] && echo "logs kept: $tmp/logs" || rm -rf "$tmp"; }
 trap cleanup EXIT
 mkdir -p "$tmp/bin" "$tmp/logs"
-real=$PWD/$build/bin
+real=$(cd "$build/bin" && pwd)
 for f in "$real"/*; do
   [ "$(basename "$f")" = paddleflow-server ] || ln -s "$f" "$tmp/bin/"
 done
