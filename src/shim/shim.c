@@ -3,7 +3,7 @@
  *
  *   paddleflow-shim <task dir>      (spawned by the server with a ready pipe on fd 3)
  *
- * It detaches from the server (fork + setsid, so a SIGKILLed server does not take it down),
+ * It runs in a session of its own (so a SIGKILLed server does not take it down),
  * claims the task exclusively (a second shim for the same task runs nothing: this is what
  * makes start idempotent across crashes), starts the task, tells the server "ok", waits,
  * kills whatever the task left behind, removes its cgroup and writes exit.json atomically
@@ -44,13 +44,12 @@ static void ready(const char *fmt, ...)
     g_ready_fd = -1;
 }
 
-/* fork + setsid: the server reaps the short-lived parent, init adopts the shim. */
+/* The server spawns us in a session of our own (POSIX_SPAWN_SETSID): a SIGKILL of the server
+ * does not reach its children, and when it dies init adopts us. No second fork: it cost
+ * every task a process. setsid() here covers a shim started by other means. */
 static void detach(void)
 {
-    pid_t pid = fork();
-    if (pid < 0) exit(1);
-    if (pid > 0) _exit(0);
-    setsid();
+    if (getsid(0) != getpid()) setsid();
 }
 
 /* Blocks the signals the loop reads through its signalfd, from the very start, so a stop
@@ -67,7 +66,9 @@ static void block_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static void setup_fds(const char *dir)
+/* stdin/stdout/stderr on /dev/null: shim.log is created only when there is something to say
+ * (shim_diag), one file less per task. */
+static void setup_fds(void)
 {
     if (fcntl(PF_SHIM_READY_FD, F_GETFD) >= 0) {
         g_ready_fd = PF_SHIM_READY_FD;
@@ -75,16 +76,25 @@ static void setup_fds(const char *dir)
     }
     close_range(PF_SHIM_READY_FD + 1, ~0U, 0); /* nothing of the server's leaks to the task */
     int null = open("/dev/null", O_RDWR);
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", dir, PF_TASK_SHIM_LOG);
-    int log = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (null >= 0) dup2(null, STDIN_FILENO);
-    if (log >= 0) {
-        dup2(log, STDOUT_FILENO);
-        dup2(log, STDERR_FILENO);
+    if (null >= 0) {
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
     }
     if (null > STDERR_FILENO) close(null);
-    if (log > STDERR_FILENO) close(log);
+}
+
+void shim_diag(shim *s)
+{
+    if (s->diag_open) return;
+    s->diag_open = true;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", s->dir, PF_TASK_SHIM_LOG);
+    int log = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log < 0) return;
+    dup2(log, STDOUT_FILENO);
+    dup2(log, STDERR_FILENO);
+    close(log);
 }
 
 static int load_spec(shim *s)
@@ -148,7 +158,10 @@ static void record_exit(shim *s)
         snprintf(st->message, sizeof st->message, "killed: still running %d s after SIGTERM",
                  shim_grace_seconds(s));
     pf_error e;
-    if (pf_taskfs_write_exit(s->dir, st, &e) < 0) pf_logerr("%s", e.message);
+    if (pf_taskfs_write_exit(s->dir, st, &e) < 0) {
+        shim_diag(s);
+        pf_logerr("%s", e.message);
+    }
 }
 
 /* A claimed task that never started: record why, so the server reports it. */
@@ -163,15 +176,9 @@ static int finish_unstarted(shim *s, int code, int sig)
 
 static void start_cgroup(shim *s)
 {
-    char enforced[160];
-    pf_error e;
     pf_cg_task_init(&s->cg, &s->spec.cg, s->spec.name ? s->spec.name : "task");
-    pf_cg_task_create(&s->cg, &s->spec.cg, s->spec.cpu_milli, s->spec.mem_bytes, enforced,
-                      sizeof enforced);
-    char line[sizeof enforced + 1];
-    int n = snprintf(line, sizeof line, "%s\n", enforced);
-    if (pf_taskfs_write(s->dir, PF_TASK_ENFORCED, line, (size_t)n, false, &e) < 0)
-        pf_warn("%s", e.message);
+    pf_cg_task_create(&s->cg, &s->spec.cg, s->spec.cpu_milli, s->spec.mem_bytes, s->enforced,
+                      sizeof s->enforced);
 }
 
 static int run(shim *s)
@@ -192,7 +199,11 @@ static int run(shim *s)
     s->st.started_ms = pf_now_ms();
     pf_proc_rec rec = {s->leader, pf_proc_starttime(s->leader, NULL), s->st.started_ms};
     pf_error e;
-    if (pf_taskfs_write_proc(s->dir, PF_TASK_PID, &rec, &e) < 0) pf_logerr("%s", e.message);
+    /* what the cgroups enforce rides along: one file less than a record of its own */
+    if (pf_taskfs_write_proc(s->dir, PF_TASK_PID, &rec, s->enforced, &e) < 0) {
+        shim_diag(s);
+        pf_logerr("%s", e.message);
+    }
     ready("ok");
     shim_await_exec(s);
     shim_supervise(s);
@@ -214,7 +225,7 @@ int main(int argc, char **argv)
     s.errfd = -1;
     detach();
     block_signals();
-    setup_fds(argv[1]);
+    setup_fds();
     if (!realpath(argv[1], s.dir)) {
         ready("error %s: %s", argv[1], strerror(errno));
         return 1;

@@ -39,7 +39,12 @@ typedef struct shim {
     bool killed_by_timer; /* the grace period ran out */
     int errfd;            /* the child's setup-error pipe until exec, -1 after */
     char setup_error[200];
+    char enforced[160]; /* what the task's cgroups enforce (written with task.pid) */
+    bool diag_open;     /* shim.log is open on stdout/stderr */
 } shim;
+
+/* shim.c: opens shim.log (once) for the diagnostics that follow. */
+void shim_diag(shim *s);
 
 /* child.c: forks the task. Returns the pid, or -1 (the reason in s->setup_error). */
 int shim_spawn_task(shim *s);

@@ -126,11 +126,21 @@ static int signal_descendants(int root, int sig)
     return live;
 }
 
+/* Whether the shim still has a child (live or zombie). The shim is a subreaper, so every
+ * live descendant of the task has an unbroken chain of live parents up to the shim: no
+ * child means no descendant, and the /proc walk (O(processes on the machine)) is skipped. */
+static bool has_children(void)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+}
+
 int shim_kill_all(shim *s, int sig)
 {
     if (s->leader > 0) (void)kill(-s->leader, sig);
     int live = pf_cg_task_signal(&s->cg, sig);
-    return live + signal_descendants(s->self_pid, sig);
+    return live + (has_children() ? signal_descendants(s->self_pid, sig) : 0);
 }
 
 static void reap(shim *s)
@@ -167,6 +177,7 @@ static void begin_stop(shim *s)
     if (s->kill_at_ns && s->kill_at_ns <= at) return;
     s->kill_at_ns = at;
     s->st.stop_requested = true;
+    shim_diag(s);
     pf_info("stop: SIGTERM to the task, SIGKILL in %d s", grace);
     shim_kill_all(s, SIGTERM);
     struct itimerspec its = {.it_value = {.tv_sec = grace, .tv_nsec = grace ? 0 : 1}};
@@ -187,6 +198,7 @@ static void on_timer(shim *s)
 {
     uint64_t ticks;
     if (read(s->tfd, &ticks, sizeof ticks) != (ssize_t)sizeof ticks) return;
+    shim_diag(s);
     pf_info("grace period over: SIGKILL to the task");
     s->killed_by_timer = true;
     shim_kill_all(s, SIGKILL);
@@ -199,6 +211,7 @@ void shim_supervise(shim *s)
         struct pollfd p[2] = {{.fd = s->sfd, .events = POLLIN}, {.fd = s->tfd, .events = POLLIN}};
         if (poll(p, 2, -1) < 0) {
             if (errno == EINTR) continue;
+            shim_diag(s);
             pf_logerr("poll: %s", strerror(errno));
             sleep(1); /* cannot happen in practice; never spin */
             continue;
@@ -221,5 +234,6 @@ void shim_kill_remains(shim *s)
         struct timespec ts = {0, 10 * 1000000};
         nanosleep(&ts, NULL);
     }
+    shim_diag(s);
     pf_warn("processes of the task survived SIGKILL for 5 s");
 }

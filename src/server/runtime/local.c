@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,7 +48,7 @@ static int adopt_dir(pf_local *rt, const char *name, const char *dir, pf_task_st
                      pf_error *e)
 {
     pf_proc_rec shim;
-    if (pf_taskfs_read_proc(dir, PF_TASK_CLAIM, &shim, e) < 0)
+    if (pf_taskfs_read_proc(dir, PF_TASK_CLAIM, &shim, NULL, 0, e) < 0)
         return errno == ENOENT ? pf_fail(e, "RecordNotFound", "task %s was never started", name)
                                : -1;
     /* a live (or already watched) shim: its watch reports the exit, exactly once */
@@ -56,6 +57,12 @@ static int adopt_dir(pf_local *rt, const char *name, const char *dir, pf_task_st
     if (w == 1) {
         local_read_status(dir, out);
         return 0;
+    }
+    /* gone already (a short task can end before we get here): reap it if it is our child */
+    int fd = pidfd_open(shim.pid, 0);
+    if (fd >= 0) {
+        pf_reap_pidfd(fd);
+        close(fd);
     }
     local_finalize(name, dir, out);
     local_post_report(rt, name, out);

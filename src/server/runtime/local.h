@@ -83,6 +83,8 @@ int local_watch_add(pf_local *rt, const char *name, const pf_proc_rec *claim, pf
 void local_watch_remove(pf_local *rt, const char *name);
 /* Signals the watched shim through its pidfd (no pid-reuse race). -1 when not watched. */
 int local_watch_signal(pf_local *rt, const char *name, int sig);
+/* Reaps the process behind pidfd when it is our exited child (a shim we spawned). */
+void pf_reap_pidfd(int pidfd);
 /* Queues an exit report for on_exit (delivered on the event thread). */
 void local_post_report(pf_local *rt, const char *name, const pf_task_status *st);
 

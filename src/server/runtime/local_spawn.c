@@ -1,9 +1,10 @@
 /* local_spawn.c — handing a task to a new paddleflow-shim: spec.json, then the spawn.
  *
  * posix_spawn (vfork-fast, safe from a multi-threaded server) runs the shim with clean
- * signal state and a pipe on fd 3; the shim forks once more and setsid()s, so the process we
- * reap here exits at once and the real shim is adopted by init: it survives a SIGKILL of the
- * server. We then wait (bounded) for its one-line answer (shim_proto.h). */
+ * signal state, in a session of its own, and a pipe on fd 3. The shim stays our child (no
+ * double fork: a process less per task); a SIGKILL of the server does not reach it, and init
+ * adopts it then. The watch thread reaps it through its pidfd. We wait (bounded) for its
+ * one-line answer (shim_proto.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -76,8 +77,10 @@ int local_write_spec(const pf_local *rt, const char *dir, const pf_task_spec *sp
         return pf_fail(e, "InvalidArguments", "task %s: command and env exceed %d bytes",
                        spec->name, MAX_SPEC_BYTES);
     }
-    /* not fsynced: without its claim (which is) a spec is just a start that never happened */
-    int rc = pf_taskfs_write(dir, PF_TASK_SPEC, s, strlen(s), false, e);
+    /* not fsynced: without its claim a spec is just a start that never happened. Created in
+     * place when absent (the shim reading it is spawned after the write); replaced
+     * atomically when an earlier start left one. */
+    int rc = pf_taskfs_put(dir, PF_TASK_SPEC, s, strlen(s), false, e);
     free(s);
     return rc;
 }
@@ -120,7 +123,8 @@ static int spawn(const pf_local *rt, const char *dir, int answer_fd, pid_t *pid)
     posix_spawnattr_init(&attr);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(&attr,
+                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
     char *const argv[] = {(char *)rt->shim, (char *)dir, NULL};
     int err = posix_spawn(pid, rt->shim, &fa, &attr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -146,10 +150,14 @@ int local_spawn_shim(const pf_local *rt, const char *dir, char *reply, size_t le
         close(p[0]);
         return pf_fail(e, "InternalError", "spawn %s: %s", rt->shim, strerror(err));
     }
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
     read_answer(p[0], reply, len);
     close(p[0]);
+    /* "ok": the shim runs the task, and its watch reaps it. Any other answer: it is
+     * exiting (or dead) without a task; reap it here. */
+    if (strcmp(reply, "ok") != 0) {
+        int st;
+        while (waitpid(pid, &st, reply[0] ? 0 : WNOHANG) < 0 && errno == EINTR) {
+        }
+    }
     return 0;
 }

@@ -28,21 +28,18 @@ int local_task_dir(const pf_local *rt, const char *name, char *out, size_t len, 
     return pf_path_join(out, len, rt->root, name, e);
 }
 
-static void read_enforced(const char *dir, pf_task_status *out)
+/* The fields every status carries, whatever the task's state: the log, and what cgroups
+ * enforce (the note line of task.pid). Returns whether task.pid holds a record; *task gets
+ * it when task is not NULL. */
+static bool fill_common(const char *dir, pf_task_status *out, pf_proc_rec *task)
 {
-    char *s = NULL;
+    pf_proc_rec rec;
     pf_error e;
-    if (pf_taskfs_read(dir, PF_TASK_ENFORCED, &s, &e) < 0) return;
-    s[strcspn(s, "\n")] = '\0';
-    snprintf(out->enforced, sizeof out->enforced, "%s", s);
-    free(s);
-}
-
-/* The fields every status carries, whatever the task's state. */
-static void fill_common(const char *dir, pf_task_status *out)
-{
     snprintf(out->log_path, sizeof out->log_path, "%s/%s", dir, PF_TASK_LOG);
-    read_enforced(dir, out);
+    bool ok = pf_taskfs_read_proc(dir, PF_TASK_PID, &rec, out->enforced, sizeof out->enforced,
+                                  &e) == 0;
+    if (ok && task) *task = rec;
+    return ok;
 }
 
 static void mark_lost(pf_task_status *out, bool stop_requested)
@@ -60,17 +57,17 @@ void local_read_status(const char *dir, pf_task_status *out)
     pf_error e;
     memset(out, 0, sizeof *out);
     if (pf_taskfs_read_exit(dir, out, &e) == 0) {
-        fill_common(dir, out);
+        fill_common(dir, out, NULL);
         return;
     }
     pf_proc_rec task, shim;
-    if (pf_taskfs_read_proc(dir, PF_TASK_PID, &task, &e) == 0) {
+    if (fill_common(dir, out, &task)) {
         out->pid = task.pid;
         out->started = true;
         out->started_ms = task.at_ms;
     }
-    fill_common(dir, out);
-    if (pf_taskfs_read_proc(dir, PF_TASK_CLAIM, &shim, &e) < 0 || pf_proc_alive(&shim)) return;
+    if (pf_taskfs_read_proc(dir, PF_TASK_CLAIM, &shim, NULL, 0, &e) < 0 || pf_proc_alive(&shim))
+        return;
     /* the shim may have written exit.json just before it exited: look again */
     if (pf_taskfs_read_exit(dir, out, &e) == 0) return;
     mark_lost(out, pf_taskfs_exists(dir, PF_TASK_STOP));
@@ -118,7 +115,7 @@ void local_finalize(const char *name, const char *dir, pf_task_status *out)
     pf_error e;
     memset(out, 0, sizeof *out);
     if (pf_taskfs_read_exit(dir, out, &e) == 0) {
-        fill_common(dir, out);
+        fill_common(dir, out, NULL);
         return;
     }
     /* No usable record (missing; unreadable cannot happen with atomic writes but is treated
@@ -127,7 +124,7 @@ void local_finalize(const char *name, const char *dir, pf_task_status *out)
     if (errno != ENOENT) pf_warn("runtime: %s", e.message);
     memset(out, 0, sizeof *out);
     pf_proc_rec task;
-    bool started = pf_taskfs_read_proc(dir, PF_TASK_PID, &task, &e) == 0;
+    bool started = pf_taskfs_read_proc(dir, PF_TASK_PID, &task, NULL, 0, &e) == 0;
     kill_remains(name, dir, started ? &task : NULL);
     if (started) {
         out->pid = task.pid;
@@ -137,23 +134,30 @@ void local_finalize(const char *name, const char *dir, pf_task_status *out)
     mark_lost(out, pf_taskfs_exists(dir, PF_TASK_STOP));
     out->finished_ms = pf_now_ms();
     if (pf_taskfs_write_exit(dir, out, &e) < 0) pf_warn("runtime: %s", e.message);
-    fill_common(dir, out);
+    fill_common(dir, out, NULL);
 }
 
+/* task.pid and exit.json are created in place: a file that exists may still be empty */
 static bool started_or_over(const char *dir)
 {
-    return pf_taskfs_exists(dir, PF_TASK_PID) || pf_taskfs_exists(dir, PF_TASK_EXIT);
+    pf_proc_rec rec;
+    pf_task_status st;
+    pf_error e;
+    return pf_taskfs_read_proc(dir, PF_TASK_PID, &rec, NULL, 0, &e) == 0 ||
+           pf_taskfs_read_exit(dir, &st, &e) == 0;
 }
 
 void local_wait_started(const char *dir, int timeout_ms)
 {
     pf_proc_rec shim;
     pf_error e;
-    if (started_or_over(dir) || pf_taskfs_read_proc(dir, PF_TASK_CLAIM, &shim, &e) < 0) return;
-    /* the files appear by rename (IN_MOVED_TO); the shim's pidfd covers its death */
+    if (started_or_over(dir) || pf_taskfs_read_proc(dir, PF_TASK_CLAIM, &shim, NULL, 0, &e) < 0)
+        return;
+    /* the files appear whole when their writer closes them (IN_CLOSE_WRITE), or by rename
+     * (IN_MOVED_TO); the shim's pidfd covers its death */
     int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
     int pfd = pidfd_open(shim.pid, 0);
-    if (in >= 0 && inotify_add_watch(in, dir, IN_MOVED_TO | IN_CREATE) >= 0 && pfd >= 0 &&
+    if (in >= 0 && inotify_add_watch(in, dir, IN_MOVED_TO | IN_CLOSE_WRITE) >= 0 && pfd >= 0 &&
         pf_proc_alive(&shim)) {
         int64_t deadline = pf_monotonic_ns() / 1000000 + timeout_ms;
         while (!started_or_over(dir)) {

@@ -1,7 +1,8 @@
 /* local_watch.c — the local runtime's event thread.
  *
- * A shim is not our child (it detached so it can outlive us), so waitpid cannot see it; a
- * pidfd can: it becomes readable when the process exits. One epoll set holds a pidfd per
+ * A shim we spawned is our child, one adopted after a restart is not, so waitpid cannot see
+ * every shim; a pidfd can: it becomes readable when the process exits (and reaps our own
+ * children: waitid P_PIDFD). One epoll set holds a pidfd per
  * live shim plus an eventfd for wake-ups; the thread sleeps until a shim exits, then reads
  * exit.json (or handles a lost supervisor) and calls on_exit. No polling, one thread for
  * any number of tasks. */
@@ -11,6 +12,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/pidfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -20,6 +22,14 @@ static void wake(pf_local *rt)
 {
     uint64_t one = 1;
     (void)!write(rt->evfd, &one, sizeof one);
+}
+
+void pf_reap_pidfd(int pidfd)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    /* our child (a shim we spawned): reap it; anybody else's: ECHILD, nothing to do */
+    (void)waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG);
 }
 
 static local_watch *find_watch(pf_local *rt, const char *name, local_watch ***link)
@@ -40,6 +50,7 @@ static local_watch *take_watch_by_id(pf_local *rt, uint64_t id)
         local_watch *w = *pp;
         *pp = w->next;
         epoll_ctl(rt->epfd, EPOLL_CTL_DEL, w->pidfd, NULL);
+        pf_reap_pidfd(w->pidfd);
         close(w->pidfd);
         return w;
     }

@@ -6,13 +6,15 @@
  * later server, can pick up the story from the files alone. docs/local-runtime.md describes
  * the protocol; this header is the single place that names the files.
  *
- * Who writes what (every write is atomic: tmp file + rename; claim and exit.json are also
- * durable: fsync of the file and of the directory. The claim is linked into place so it
- * is created exclusively WITH its content):
+ * Who writes what (written so that no reader can misread a half-written file: either tmp +
+ * rename, or, for the records written once by their single writer, created in place with one
+ * write — readers take an empty or malformed record for "not written yet". exit.json is also
+ * durable: fsync of the file and of the directory. The claim is linked into place so it is
+ * created exclusively WITH its content):
  *   spec.json  server, before spawning the shim            what to run (JSON)
  *   claim      shim, exclusively, once                       "<shim pid> <starttime> <ms>\n"
- *   enforced   shim, before the task starts                  one line: what cgroups enforce
- *   task.pid   shim, right after fork                        "<pid> <starttime> <started ms>\n"
+ *   task.pid   shim, right after fork                        "<enforced>\n<pid> <starttime>
+ *              <started ms>\n" (enforced: one line, what the cgroups enforce)
  *   stop       server, on stop                               "<grace seconds>\n"
  *   exit.json  shim after the task and all its processes are gone (or the server when the
  *              shim died: "supervisor lost")                 the final record (JSON)
@@ -25,7 +27,6 @@
 
 #define PF_TASK_SPEC "spec.json"
 #define PF_TASK_CLAIM "claim"
-#define PF_TASK_ENFORCED "enforced"
 #define PF_TASK_PID "task.pid"
 #define PF_TASK_STOP "stop"
 #define PF_TASK_EXIT "exit.json"

@@ -84,6 +84,40 @@ int pf_taskfs_write(const char *dir, const char *name, const void *data, size_t 
     return 0;
 }
 
+int pf_taskfs_create(const char *dir, const char *name, const void *data, size_t len,
+                     bool durable, pf_error *e)
+{
+    char path[PATH_MAX];
+    if (pf_path_join(path, sizeof path, dir, name, e) < 0) return -1;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int err = errno;
+        pf_fail(e, "InternalError", "create %s: %s", path, strerror(err));
+        errno = err;
+        return -1;
+    }
+    /* one write of a small record: readers see the file empty or whole, and treat empty
+     * (or, after a crash mid-write, short) as "not written yet" */
+    if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
+        int err = errno;
+        close(fd);
+        unlink(path);
+        errno = err;
+        return pf_fail(e, "InternalError", "write %s: %s", path, strerror(err));
+    }
+    close(fd);
+    if (durable) fsync_dir(dir);
+    return 0;
+}
+
+int pf_taskfs_put(const char *dir, const char *name, const void *data, size_t len, bool durable,
+                  pf_error *e)
+{
+    if (pf_taskfs_create(dir, name, data, len, durable, e) == 0) return 0;
+    if (errno != EEXIST) return -1;
+    return pf_taskfs_write(dir, name, data, len, durable, e);
+}
+
 int pf_taskfs_read(const char *dir, const char *name, char **out, pf_error *e)
 {
     char path[PATH_MAX];
@@ -149,23 +183,37 @@ int pf_taskfs_claim(const char *dir, const pf_proc_rec *rec, pf_error *e)
     return pf_fail(e, "InternalError", "claim %s: %s", dst, strerror(err));
 }
 
-int pf_taskfs_write_proc(const char *dir, const char *name, const pf_proc_rec *rec, pf_error *e)
+int pf_taskfs_write_proc(const char *dir, const char *name, const pf_proc_rec *rec,
+                         const char *note, pf_error *e)
 {
-    char line[96];
-    int n = format_proc(line, sizeof line, rec);
-    /* atomic but not fsynced: a pid means nothing after a reboot, the only event that could
-     * lose it; the fsyncs would cost every start ~2 disk flushes */
-    return pf_taskfs_write(dir, name, line, (size_t)n, false, e);
+    char buf[512];
+    int n = snprintf(buf, sizeof buf, "%s%s", note ? note : "", note ? "\n" : "");
+    if (n < 0 || n >= (int)sizeof buf - 96) n = 0;
+    n += format_proc(buf + n, sizeof buf - (size_t)n, rec);
+    /* created in place, not fsynced: a pid means nothing after a reboot, the only event that
+     * could lose it, and it is written once, by the shim (readers take an empty or partial
+     * record for "not started yet") */
+    return pf_taskfs_put(dir, name, buf, (size_t)n, false, e);
 }
 
-int pf_taskfs_read_proc(const char *dir, const char *name, pf_proc_rec *rec, pf_error *e)
+int pf_taskfs_read_proc(const char *dir, const char *name, pf_proc_rec *rec, char *note,
+                        size_t note_len, pf_error *e)
 {
     char *s;
+    if (note && note_len) note[0] = '\0';
     if (pf_taskfs_read(dir, name, &s, e) < 0) return -1;
+    /* the record is the last line; a note (task.pid: what cgroups enforce) may precede it */
+    size_t len = strlen(s);
+    while (len && s[len - 1] == '\n') s[--len] = '\0';
+    char *last = strrchr(s, '\n');
     int64_t at = 0;
     uint64_t st = 0;
     int pid = 0;
-    int got = sscanf(s, "%d %" SCNu64 " %" SCNd64, &pid, &st, &at);
+    int got = sscanf(last ? last + 1 : s, "%d %" SCNu64 " %" SCNd64, &pid, &st, &at);
+    if (last && note && note_len) {
+        *last = '\0';
+        snprintf(note, note_len, "%s", s);
+    }
     free(s);
     if (got != 3 || pid <= 0) {
         errno = EINVAL;
@@ -189,7 +237,9 @@ int pf_taskfs_write_exit(const char *dir, const pf_task_status *st, pf_error *e)
     if (!s) return pf_fail(e, "InternalError", "encode exit record");
     size_t len = strlen(s);
     s[len] = '\n'; /* the NUL becomes the final newline; s is not used as a string after */
-    int rc = pf_taskfs_write(dir, "exit.json", s, len + 1, true, e);
+    /* the common case (the shim's one record) creates the file in place: one inode per
+     * task less than tmp + rename, and inode creation is what a short task mostly costs */
+    int rc = pf_taskfs_put(dir, "exit.json", s, len + 1, true, e);
     free(s);
     return rc;
 }

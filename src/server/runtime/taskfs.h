@@ -26,16 +26,28 @@ int pf_taskfs_write(const char *dir, const char *name, const void *data, size_t 
                     pf_error *e);
 /* Reads dir/name whole (≤ 1 MiB) into a malloc'd NUL-terminated string (*out, free it).
  * Returns 0, or -1 with errno set (ENOENT when missing) and e filled. */
+/* Creates dir/name exclusively (O_EXCL) with data in one write (+ fsync of it and the dir
+ * when durable). -1 with errno EEXIST when it exists. For records written once by one
+ * writer whose readers treat an empty or malformed file as not written yet. */
+int pf_taskfs_create(const char *dir, const char *name, const void *data, size_t len,
+                     bool durable, pf_error *e);
+/* pf_taskfs_create, or when the file exists already pf_taskfs_write (atomic replace). */
+int pf_taskfs_put(const char *dir, const char *name, const void *data, size_t len, bool durable,
+                  pf_error *e);
 int pf_taskfs_read(const char *dir, const char *name, char **out, pf_error *e);
 bool pf_taskfs_exists(const char *dir, const char *name);
 
 /* Creates dir/claim exclusively, already holding rec. Returns 1 when this call claimed the
  * task, 0 when it was already claimed, -1 on error. Durable. */
 int pf_taskfs_claim(const char *dir, const pf_proc_rec *rec, pf_error *e);
-/* Atomic, not durable (a pid is meaningless after a reboot). */
-int pf_taskfs_write_proc(const char *dir, const char *name, const pf_proc_rec *rec, pf_error *e);
-/* Returns 0 and fills rec, or -1 (errno ENOENT when missing). */
-int pf_taskfs_read_proc(const char *dir, const char *name, pf_proc_rec *rec, pf_error *e);
+/* Writes "<note>\n<pid> <starttime> <ms>\n" (note may be NULL: the record alone), created
+ * in place, not durable (a pid is meaningless after a reboot). */
+int pf_taskfs_write_proc(const char *dir, const char *name, const pf_proc_rec *rec,
+                         const char *note, pf_error *e);
+/* Returns 0 and fills rec (and note, when given, with the line before the record or ""),
+ * or -1 (errno ENOENT when missing, EINVAL when empty or malformed). */
+int pf_taskfs_read_proc(const char *dir, const char *name, pf_proc_rec *rec, char *note,
+                        size_t note_len, pf_error *e);
 
 /* exit.json <-> the exit fields of pf_task_status (pid, started, exit_code, term_signal,
  * started_ms, finished_ms, stop_requested, oom_killed, supervisor_lost, message). Reading
