@@ -2,7 +2,9 @@
  * against a real SQLite database in a temporary directory: group commit under concurrent
  * writers (every acknowledged write survives a reopen; a failing write rolls back alone,
  * without spoiling the others of its transaction), idempotent migrations, job insert/get,
- * every list filter and paging, the status guard as applied by the store, soft delete. */
+ * every list filter and paging, the status guard as applied by the store, soft delete; and
+ * the list page rendered as text (service/job_list.c): byte for byte what the jansson view
+ * gives, for canonical stored configs (spliced) and for every kind of odd one (fallback). */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,9 @@
 
 #include "base/json.h"
 #include "base/timeutil.h"
+#include "server/service/job_list.h"
+#include "server/service/jobs_internal.h"
+#include "server/service/paging.h"
 #include "server/store/jobs.h"
 #include "server/store/schema.h"
 #include "server/store/store.h"
@@ -803,6 +808,311 @@ static void test_tasks_and_runtime(void **state)
     pf_job_row_clear(&r);
 }
 
+/* ---- the list page as text (service/job_list.c) ---- */
+
+typedef struct {
+    const char *id, *sql; /* sql: run with ?1 = id, ?2 = raw bytes (NULL: none) */
+    const char *raw;
+} raw_update;
+
+static int w_raw(sqlite3 *db, void *arg, pf_error *e)
+{
+    raw_update *u = arg;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, u->sql, -1, &st, NULL) != SQLITE_OK)
+        return pf_store_fail(db, e, "raw");
+    sqlite3_bind_text(st, 1, u->id, -1, SQLITE_STATIC);
+    if (u->raw) sqlite3_bind_text(st, 2, u->raw, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : pf_store_fail(db, e, "raw");
+}
+
+static void raw(pf_store *s, const char *id, const char *sql, const char *bytes)
+{
+    raw_update u = {id, sql, bytes};
+    pf_error e;
+    expect_ok(pf_store_write(s, w_raw, &u, &e), &e);
+}
+
+/* A job whose stored config is config_text (exactly these bytes). */
+static void insert_config(pf_store *s, const char *id, const char *config_text)
+{
+    insert(s, id, "alice", "q1", NULL, 1700000000000);
+    raw(s, id, "UPDATE job SET config = ?2 WHERE id = ?1", config_text);
+}
+
+typedef struct {
+    pf_app app;
+    int rows, spliced;
+    char spliced_ids[2048];
+} item_check;
+
+/* Every scanned row: the text item must equal pf_json_dump(pf_job_view(row)). */
+static int check_item(void *ctx, const pf_job_cols *c, pf_error *e)
+{
+    item_check *k = ctx;
+    (void)e;
+    pf_buf got = PF_BUF_INIT;
+    pf_buf_puts(&got, "[");
+    bool spliced = pf_job_list_item(&k->app, c, &got);
+    pf_job_row row;
+    pf_job_row_from_cols(c, &row);
+    json_t *v = pf_job_view(&k->app, &row, false);
+    char *want = pf_json_dump(v);
+    if (strcmp(got.data + 1, want) != 0)
+        fail_msg("job %s (config %s):\n got  %s\n want %s", c->id, c->config, got.data + 1, want);
+    k->rows++;
+    if (spliced) {
+        k->spliced++;
+        snprintf(k->spliced_ids + strlen(k->spliced_ids),
+                 sizeof k->spliced_ids - strlen(k->spliced_ids), " %s", c->id);
+    }
+    free(want);
+    json_decref(v);
+    pf_job_row_clear(&row);
+    pf_buf_free(&got);
+    return 0;
+}
+
+static item_check check_all(pf_store *s)
+{
+    item_check k;
+    memset(&k, 0, sizeof k);
+    k.app.store = s;
+    pf_job_filter flt = {.limit = 1000};
+    pf_error e;
+    expect_ok(pf_job_scan(pf_store_reader(s), &flt, check_item, &k, &e), &e);
+    return k;
+}
+
+static bool was_spliced(const item_check *k, const char *id)
+{
+    char key[80];
+    snprintf(key, sizeof key, " %s ", id);
+    char all[2100];
+    snprintf(all, sizeof all, "%s ", k->spliced_ids);
+    return strstr(all, key) != NULL;
+}
+
+/* Configs as the server stores them (pf_json_dump of a parsed object): spliced, same bytes. */
+static void test_list_item_canonical_configs_spliced(void **state)
+{
+    fixture *f = *state;
+    const char *configs[] = {
+        "{}",
+        "{\"labels\":{\"team\":\"a\",\"x\":\"\"},\"annotations\":{\"k\":\"v\"},"
+        "\"flavour\":{\"name\":\"f\",\"cpu\":\"1\",\"mem\":\"1Gi\",\"scalarResources\":{}},"
+        "\"limitFlavour\":{\"cpu\":\"2\"},\"fs\":{\"name\":\"fs1\",\"subPath\":\"a/b\"},"
+        "\"extraFS\":[{\"name\":\"e\",\"mountPath\":\"/m\",\"readOnly\":true}],\"image\":\"img:1\","
+        "\"env\":{\"A\":\"1\",\"PF_JOB_NAMESPACE\":\"ns\"},"
+        "\"command\":\"echo \\\"q\\\" \\\\ \\n\\t\\r\\b\\f \\u0001\\u001f \\u007f / "
+        "\xc3\xa9\xe4\xb8\xad\","
+        "\"args\":[\"-a\",\"\",\"x y\"],\"port\":8080,"
+        "\"extensionTemplate\":{\"a\":[1,-2,0,true,false,null,{\"b\":[]}],\"c\":{}},"
+        "\"members\":[{\"role\":\"pserver\",\"replicas\":2,\"labels\":null}],\"unknown\":[1]}",
+        "{\"members\":[],\"labels\":null,\"port\":-1}",
+        "{\"members\":\"not an array\",\"image\":\"\",\"env\":{}}",
+        "{\"port\":123456789012345678,\"args\":[]}",
+    };
+    char id[32];
+    for (size_t i = 0; i < sizeof configs / sizeof configs[0]; i++) {
+        json_t *v = json_loads(configs[i], 0, NULL);
+        assert_non_null(v);
+        char *canonical = pf_json_dump(v);
+        snprintf(id, sizeof id, "canon-%zu", i);
+        insert_config(f->s, id, canonical);
+        free(canonical);
+        json_decref(v);
+    }
+    /* the row's own columns: escapes, UTF-8, no framework, final and running times */
+    raw(f->s, "canon-1", "UPDATE job SET name = ?2 WHERE id = ?1",
+        "n\"a\\m\ne\x01\x1b\t \xe4\xb8\xad");
+    raw(f->s, "canon-1",
+        "UPDATE job SET status = 'failed', message = ?2, activated_at = "
+        "1700000001000, finished_at = 1700000002000 WHERE id = ?1",
+        "task exited with code 1\n\"x\"");
+    raw(f->s, "canon-2",
+        "UPDATE job SET framework = '', status = 'running', activated_at = "
+        "1700000001000 WHERE id = ?1",
+        NULL);
+    raw(f->s, "canon-3", "UPDATE job SET status = 'terminated', finished_at = 0 WHERE id = ?1",
+        NULL);
+    item_check k = check_all(f->s);
+    assert_int_equal(k.rows, 5);
+    assert_int_equal(k.spliced, 5);
+}
+
+/* Stored text the splice cannot vouch for, and row columns jansson refuses: the jansson path
+ * renders them, so the bytes are still the view's. */
+static void test_list_item_odd_configs_fall_back(void **state)
+{
+    fixture *f = *state;
+    struct {
+        const char *text;
+        bool spliced;
+    } cases[] = {
+        {"{ }", false},
+        {"{\"image\": \"x\"}", false},
+        {"{\"image\":\"x\"} ", false},
+        {"{\"image\":\"x\"}x", false},
+        {"{\"image\":\"a\\/b\"}", false},
+        {"{\"image\":\"\\u00e9\"}", false},
+        {"{\"image\":\"\\u001f\"}", false}, /* jansson writes \u001F */
+        {"{\"image\":\"\\u001F\"}", true},
+        {"{\"image\":\"\\u000a\"}", false},
+        {"{\"image\":\"\\u0000\"}", false},
+        {"{\"image\":\"x\",\"image\":\"y\"}", false},
+        {"{\"env\":{\"a\":\"1\",\"a\":\"2\"}}", false},
+        {"{\"port\":-0}", false},
+        {"{\"port\":01}", false},
+        {"{\"port\":1.0}", false},
+        {"{\"port\":1e3}", false},
+        {"{\"port\":12345678901234567890}", false},
+        {"{\"port\":}", false},
+        {"{\"image\":tru}", false},
+        {"{\"image\":\"unterminated}", false},
+        {"{\"image\":\"\xff\"}", false},
+        {"{\"image\":\"\xc3\xa9\"}", true},
+        {"{\"image\":\"\xed\xa0\x80\"}", false}, /* a surrogate */
+        {"[1]", false},
+        {"", false},
+        {"nonsense", false},
+        {"{\"members\":[{}]}", true},
+        {"{\"extensionTemplate\":[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]}", false}, /* deep */
+    };
+    char id[32];
+    size_t n = sizeof cases / sizeof cases[0];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(id, sizeof id, "odd-%02zu", i);
+        insert_config(f->s, id, cases[i].text);
+    }
+    /* an env of many keys is not spliced, still right */
+    pf_buf big = PF_BUF_INIT;
+    pf_buf_puts(&big, "{\"env\":{");
+    for (int i = 0; i < 70; i++)
+        pf_buf_printf(&big, "%s\"K%d\":\"v\"", i ? "," : "", i);
+    pf_buf_puts(&big, "}}");
+    insert_config(f->s, "odd-big", big.data);
+    pf_buf_free(&big);
+    /* columns that json_string refuses (invalid UTF-8): the view drops the key */
+    insert_config(f->s, "odd-msg", "{}");
+    raw(f->s, "odd-msg", "UPDATE job SET message = ?2 WHERE id = ?1", "bad \xc0\xaf byte");
+    item_check k = check_all(f->s);
+    assert_int_equal(k.rows, (int)n + 2);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(id, sizeof id, "odd-%02zu", i);
+        if (was_spliced(&k, id) != cases[i].spliced)
+            fail_msg("%s (%s): spliced %d", id, cases[i].text, !cases[i].spliced);
+    }
+    assert_false(was_spliced(&k, "odd-big"));
+    assert_false(was_spliced(&k, "odd-msg"));
+}
+
+/* The page as the jansson path built it: rows, views, pf_list_envelope, dump. */
+static char *page_by_views(pf_app *app, pf_job_filter flt, int limit)
+{
+    flt.limit = limit + 1;
+    pf_job_row *rows;
+    int n;
+    pf_error e;
+    expect_ok(pf_job_list(pf_store_reader(app->store), &flt, &rows, &n, &e), &e);
+    bool truncated = n > limit;
+    json_t *items = json_array();
+    for (int i = 0; i < (truncated ? limit : n); i++)
+        json_array_append_new(items, pf_job_view(app, &rows[i], false));
+    json_t *env = pf_list_envelope(app, limit, truncated, truncated ? rows[limit - 1].pk : 0,
+                                   "jobList", items);
+    char *text = pf_json_dump(env);
+    json_decref(env);
+    for (int i = 0; i < n; i++)
+        pf_job_row_clear(&rows[i]);
+    free(rows);
+    return text;
+}
+
+static void test_list_text_pages_match_views(void **state)
+{
+    fixture *f = *state;
+    for (int i = 0; i < 12; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "t%02d", i);
+        insert(f->s, id, i % 3 ? "alice" : "bob", "q1", i % 2 ? "{\"a\":\"1\"}" : NULL, 1000 + i);
+        if (i % 4 == 0) move(f->s, id, "pending", "waiting for queue q1: cpu 1/1 in use");
+    }
+    pf_app app;
+    memset(&app, 0, sizeof app);
+    app.store = f->s;
+    memset(app.secret, 7, sizeof app.secret);
+    pf_caller root = {"root", true}, alice = {"alice", false};
+    /* every page of a paged walk, for root and for a user, with and without filters */
+    struct {
+        const pf_caller *c;
+        const char *status, *labels, *max_keys;
+        pf_job_filter flt;
+        int limit;
+    } walks[] = {
+        {&root, NULL, NULL, "5", {0}, 5},
+        {&alice, NULL, NULL, "3", {.user = "alice"}, 3},
+        {&root, "pending", NULL, "2", {.status = "pending"}, 2},
+        {&root, "", NULL, NULL, {0}, 50},
+        {&root, NULL, "{\"a\":\"1\"}", "4", {0}, 4},
+        {&root, "no-such", NULL, "4", {.status = "no-such"}, 4},
+    };
+    for (size_t w = 0; w < sizeof walks / sizeof walks[0]; w++) {
+        char marker[PF_MARKER_LEN] = "";
+        int64_t before = 0;
+        for (int pages = 0;; pages++) {
+            assert_true(pages < 20);
+            pf_job_query q = {.status = walks[w].status,
+                              .labels = walks[w].labels,
+                              .max_keys = walks[w].max_keys,
+                              .marker = marker};
+            pf_error e;
+            size_t len;
+            char *got = pf_jobs_list_text(&app, walks[w].c, &q, &len, &e);
+            if (!got) fail_msg("%s: %s", e.code, e.message);
+            assert_int_equal(len, strlen(got));
+            pf_job_filter flt = walks[w].flt;
+            flt.before_pk = before;
+            if (walks[w].labels) flt.labels = json_loads(walks[w].labels, 0, NULL);
+            char *want = page_by_views(&app, flt, walks[w].limit);
+            json_decref(flt.labels);
+            assert_string_equal(got, want);
+            free(want);
+            json_t *v = json_loads(got, 0, NULL);
+            free(got);
+            const char *next = json_string_value(json_object_get(v, "nextMarker"));
+            if (next) {
+                snprintf(marker, sizeof marker, "%s", next);
+                assert_int_equal(pf_marker_decode(&app, marker, &before, &e), 0);
+            }
+            json_decref(v);
+            if (!next) break;
+        }
+    }
+    /* the errors of the query, as before */
+    struct {
+        pf_job_query q;
+        const char *code, *message;
+    } bad[] = {
+        {{.timestamp = "x"}, "InvalidURI", "invalid timestamp params[x]"},
+        {{.start_time = "yesterday"}, "InvalidURI", "invalid startTime params[yesterday]"},
+        {{.labels = "[1]"}, "InvalidURI", NULL},
+        {{.max_keys = "0"}, "InvalidURI", "maxKeys[0] is invalid"},
+        {{.marker = "00000000000000010000000000000000"}, "InvalidMarker", NULL},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        pf_error e;
+        size_t len;
+        assert_null(pf_jobs_list_text(&app, &root, &bad[i].q, &len, &e));
+        assert_string_equal(e.code, bad[i].code);
+        if (bad[i].message) assert_string_equal(e.message, bad[i].message);
+        assert_null(pf_jobs_list(&app, &root, &bad[i].q, &e));
+        assert_string_equal(e.code, bad[i].code);
+    }
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -820,6 +1130,9 @@ int main(void)
         T(test_soft_delete_frees_id),
         T(test_list_unfinished),
         T(test_tasks_and_runtime),
+        T(test_list_item_canonical_configs_spliced),
+        T(test_list_item_odd_configs_fall_back),
+        T(test_list_text_pages_match_views),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
-/* job_api.c — show, list, update, stop and delete (api.md §3.5–§3.9 with D2–D4, D8, D15). */
+/* job_api.c — show, update, stop and delete (api.md §3.5, §3.7–§3.9 with D4, D8, D15); the
+ * list (§3.6) is in job_list.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,78 +59,6 @@ json_t *pf_jobs_show(pf_app *app, const pf_caller *c, const char *id, pf_error *
     json_t *v = pf_job_view(app, &r, true);
     pf_job_row_clear(&r);
     return v;
-}
-
-static int parse_i64(const char *s, int64_t *out)
-{
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end) return -1;
-    *out = v;
-    return 0;
-}
-
-json_t *pf_jobs_list(pf_app *app, const pf_caller *c, const pf_job_query *q, pf_error *e)
-{
-    pf_job_filter f = {.user = c->root ? NULL : c->name, .status = q->status, .queue = q->queue};
-    int64_t ts = 0;
-    if (q->timestamp && (parse_i64(q->timestamp, &ts) != 0 || ts < 0)) {
-        pf_fail(e, "InvalidURI", "invalid timestamp params[%s]", q->timestamp);
-        return NULL;
-    }
-    f.updated_since_ms = ts * 1000;
-    if (q->start_time && *q->start_time && !pf_parse_local(q->start_time, &f.started_since_ms)) {
-        pf_fail(e, "InvalidURI", "invalid startTime params[%s]", q->start_time);
-        return NULL;
-    }
-    if (q->labels && *q->labels) {
-        json_t *l = pf_json_parse_object(q->labels, strlen(q->labels), e);
-        json_t *map = NULL;
-        json_t *wrap = l ? json_pack("{s:O}", "labels", l) : NULL;
-        if (!l || pf_json_strmap(wrap, "labels", &map, e) != 0) {
-            json_decref(l);
-            json_decref(wrap);
-            pf_fail(e, "InvalidURI", "invalid labels params[%s]: labels must be a JSON object "
-                    "of strings, e.g. {\"a\": \"b\"}", q->labels);
-            return NULL;
-        }
-        json_decref(l);
-        json_decref(wrap);
-        f.labels = map;
-    }
-    int limit = 0;
-    if (pf_parse_max_keys(q->max_keys, &limit, e) || pf_marker_decode(app, q->marker, &f.before_pk, e)) {
-        json_decref(f.labels);
-        return NULL;
-    }
-    sqlite3 *db = pf_store_reader(app->store);
-    if (q->queue && *q->queue) {
-        pf_queue qu;
-        memset(&qu, 0, sizeof qu);
-        int rc = pf_queue_get(db, q->queue, &qu, e);
-        pf_queue_clear(&qu);
-        if (rc != 0) {
-            if (rc == 1) pf_fail(e, "QueueNameNotFound", "record not found");
-            json_decref(f.labels);
-            return NULL;
-        }
-    }
-    if (q->status && !*q->status) f.status = NULL;
-    if (q->queue && !*q->queue) f.queue = NULL;
-    f.limit = limit + 1;
-    pf_job_row *rows;
-    int n;
-    int rc = pf_job_list(db, &f, &rows, &n, e);
-    json_decref(f.labels);
-    if (rc != 0) return NULL;
-    bool truncated = n > limit;
-    if (truncated) n = limit;
-    json_t *items = json_array();
-    for (int i = 0; i < n; i++) json_array_append_new(items, pf_job_view(app, &rows[i], false));
-    json_t *out = pf_list_envelope(app, limit, truncated, n ? rows[n - 1].pk : 0, "jobList", items);
-    for (int i = 0; i < (truncated ? n + 1 : n); i++) pf_job_row_clear(&rows[i]);
-    free(rows);
-    return out;
 }
 
 typedef struct {

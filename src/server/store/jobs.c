@@ -166,21 +166,23 @@ static void label_sql(pf_buf *sql, const char *base, const json_t *labels)
     pf_buf_puts(sql, " ORDER BY l0.job_pk DESC LIMIT ?7");
 }
 
-int pf_job_list(sqlite3 *db, const pf_job_filter *f, pf_job_row **out, int *n, pf_error *e)
+/* The statement of a filter, bound; *owned: finalize it (label shapes) rather than return it
+ * to the statement cache. */
+static sqlite3_stmt *list_stmt(sqlite3 *db, const pf_job_filter *f, bool *owned)
 {
     pthread_once(&g_list_once, build_list_sql);
     int m = (f->user ? F_USER : 0) | (f->status ? F_STATUS : 0) | (f->queue ? F_QUEUE : 0) |
             (f->updated_since_ms ? F_UPDATED : 0) | (f->started_since_ms ? F_STARTED : 0) |
             (f->before_pk ? F_BEFORE : 0);
-    bool has_labels = f->labels && json_object_size(f->labels) > 0;
     sqlite3_stmt *st = NULL;
-    if (has_labels) {
+    *owned = f->labels && json_object_size(f->labels) > 0;
+    if (*owned) {
         /* label filters vary in count: prepared per call (rare, and still indexed) */
         pf_buf sql = PF_BUF_INIT;
         label_sql(&sql, g_list_sql[m], f->labels);
         int rc = sqlite3_prepare_v2(db, sql.data, -1, &st, NULL);
         pf_buf_free(&sql);
-        if (rc != SQLITE_OK) return pf_store_fail(db, e, "list jobs");
+        if (rc != SQLITE_OK) return NULL;
         int i = 0;
         const char *k;
         json_t *v;
@@ -190,9 +192,8 @@ int pf_job_list(sqlite3 *db, const pf_job_filter *f, pf_job_row **out, int *n, p
             pf_bind_text(st, 9 + 2 * i, json_string_value(v));
             i++;
         }
-    } else {
-        st = pf_stmt(db, g_list_sql[m]);
-        if (!st) return pf_store_fail(db, e, "list jobs");
+    } else if (!(st = pf_stmt(db, g_list_sql[m]))) {
+        return NULL;
     }
     if (f->user) pf_bind_text(st, 1, f->user);
     if (f->status) pf_bind_text(st, 2, f->status);
@@ -201,21 +202,80 @@ int pf_job_list(sqlite3 *db, const pf_job_filter *f, pf_job_row **out, int *n, p
     if (f->started_since_ms) sqlite3_bind_int64(st, 5, f->started_since_ms);
     if (f->before_pk) sqlite3_bind_int64(st, 6, f->before_pk);
     sqlite3_bind_int(st, 7, f->limit);
-    *out = calloc((size_t)f->limit + 1, sizeof **out);
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < f->limit) read_row(st, &(*out)[(*n)++]);
-    if (has_labels)
+    return st;
+}
+
+static void read_cols(sqlite3_stmt *st, pf_job_cols *c)
+{
+    c->pk = sqlite3_column_int64(st, 0);
+    c->id = pf_col_text(st, 1);
+    c->user = pf_col_text(st, 2);
+    c->queue = pf_col_text(st, 3);
+    c->type = pf_col_text(st, 5);
+    c->framework = pf_col_text(st, 6);
+    c->status = pf_col_text(st, 7);
+    c->priority = pf_col_text(st, 8);
+    c->name = pf_col_text(st, 9);
+    c->message = pf_col_text(st, 10);
+    c->config = pf_col_text(st, 11);
+    c->config_len = (size_t)sqlite3_column_bytes(st, 11);
+    c->created_at = sqlite3_column_int64(st, 12);
+    c->updated_at = sqlite3_column_int64(st, 13);
+    c->activated_at = sqlite3_column_int64(st, 14);
+    c->finished_at = sqlite3_column_int64(st, 15);
+    c->st = st;
+}
+
+void pf_job_row_from_cols(const pf_job_cols *c, pf_job_row *out)
+{
+    read_row(c->st, out);
+}
+
+int pf_job_scan(sqlite3 *db, const pf_job_filter *f, pf_job_scan_fn fn, void *ctx, pf_error *e)
+{
+    bool owned;
+    sqlite3_stmt *st = list_stmt(db, f, &owned);
+    if (!st) return pf_store_fail(db, e, "list jobs");
+    int rc, n = 0, cb = 0;
+    pf_job_cols c;
+    while (cb == 0 && n++ < f->limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        read_cols(st, &c);
+        cb = fn(ctx, &c, e);
+    }
+    if (cb == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW) cb = pf_store_fail(db, e, "list jobs");
+    if (owned)
         sqlite3_finalize(st);
     else
         pf_stmt_done(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        for (int i = 0; i < *n; i++) pf_job_row_clear(&(*out)[i]);
-        free(*out);
-        *out = NULL;
-        return pf_store_fail(db, e, "list jobs");
-    }
+    return cb;
+}
+
+typedef struct {
+    pf_job_row *rows;
+    int n;
+} row_list;
+
+static int collect(void *ctx, const pf_job_cols *c, pf_error *e)
+{
+    row_list *l = ctx;
+    (void)e;
+    read_row(c->st, &l->rows[l->n++]);
     return 0;
+}
+
+int pf_job_list(sqlite3 *db, const pf_job_filter *f, pf_job_row **out, int *n, pf_error *e)
+{
+    row_list l = {calloc((size_t)f->limit + 1, sizeof *l.rows), 0};
+    int rc = pf_job_scan(db, f, collect, &l, e);
+    if (rc != 0) {
+        for (int i = 0; i < l.n; i++) pf_job_row_clear(&l.rows[i]);
+        free(l.rows);
+        l.rows = NULL;
+        l.n = 0;
+    }
+    *out = l.rows;
+    *n = l.n;
+    return rc;
 }
 
 int pf_job_list_unfinished(sqlite3 *db, pf_job_row **out, int *n, pf_error *e)

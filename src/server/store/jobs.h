@@ -50,6 +50,25 @@ typedef struct pf_job_filter {
 /* Newest first. *out is an array of *n rows (free each with pf_job_row_clear, then free). */
 int pf_job_list(sqlite3 *db, const pf_job_filter *f, pf_job_row **out, int *n, pf_error *e);
 
+/* One listed row as SQLite holds it: text borrowed from the statement, valid only during the
+ * scan callback. Lets a caller render rows without decoding them (the list path splices the
+ * stored config text); pf_job_row_from_cols decodes one when needed. */
+typedef struct pf_job_cols {
+    int64_t pk;
+    const char *id, *user, *queue, *type, *framework, *status, *priority, *name, *message;
+    const char *config; /* the stored JSON text */
+    size_t config_len;
+    int64_t created_at, updated_at, activated_at, finished_at;
+    sqlite3_stmt *st; /* for pf_job_row_from_cols */
+} pf_job_cols;
+
+/* Calls fn for each row of the filter, newest first, at most f->limit rows; fn returns 0 to go
+ * on, -1 (with e filled) to stop with an error. */
+typedef int (*pf_job_scan_fn)(void *ctx, const pf_job_cols *c, pf_error *e);
+int pf_job_scan(sqlite3 *db, const pf_job_filter *f, pf_job_scan_fn fn, void *ctx, pf_error *e);
+/* The decoded row of a scanned one (free with pf_job_row_clear). */
+void pf_job_row_from_cols(const pf_job_cols *c, pf_job_row *out);
+
 /* Every job that is not final and not deleted, oldest first (for start-up recovery). */
 int pf_job_list_unfinished(sqlite3 *db, pf_job_row **out, int *n, pf_error *e);
 
