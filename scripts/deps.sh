@@ -3,7 +3,7 @@
 # Not root: prints the exact command to run instead.
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config git
-      libmicrohttpd-dev libjansson-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev
+      libjansson-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev libsodium-dev
       libcmocka-dev python3 python3-pytest python3-yaml python3-venv clang libclang-rt-dev procps)
 if [ "${1:-}" = "--bench" ]; then PKGS+=(wrk nginx-light hyperfine); fi
 if [ "${1:-}" = "--valgrind" ]; then PKGS+=(valgrind); fi

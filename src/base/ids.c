@@ -2,6 +2,7 @@
 #include "base/ids.h"
 
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,13 +23,26 @@ static void uuid_bytes(unsigned char b[16])
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 }
 
+/* 16 bytes as a version-4 UUID string (the version and variant bits are set here). */
+static void uuid_format(unsigned char b[16], char out[PF_UUID_LEN])
+{
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    char h[33];
+    hex(b, 16, h);
+    char *o = out;
+    for (int i = 0; i < 32; i++) {
+        if (i == 8 || i == 12 || i == 16 || i == 20) *o++ = '-';
+        *o++ = h[i];
+    }
+    *o = '\0';
+}
+
 void pf_uuid4(char out[PF_UUID_LEN])
 {
     unsigned char b[16];
-    char h[33];
-    uuid_bytes(b);
-    hex(b, 16, h);
-    snprintf(out, PF_UUID_LEN, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
+    randombytes_buf(b, 16);
+    uuid_format(b, out);
 }
 
 void pf_job_id(char out[21])
@@ -59,4 +73,20 @@ bool pf_is_rfc1123_label(const char *s)
         if (!alnum && !(c == '-' && i > 0 && i < n - 1)) return false;
     }
     return true;
+}
+
+/* splitmix64 over a per-thread state seeded once from the CSPRNG: no syscall per id. */
+void pf_request_id(char out[PF_UUID_LEN])
+{
+    static __thread uint64_t state;
+    if (!state) randombytes_buf(&state, sizeof state);
+    unsigned char b[16];
+    for (int k = 0; k < 2; k++) {
+        uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        z ^= z >> 31;
+        memcpy(b + 8 * k, &z, sizeof z);
+    }
+    uuid_format(b, out);
 }

@@ -38,31 +38,25 @@ static bool job_ended(follow_ctx *f)
     return ended;
 }
 
-/* MHD calls this from its worker thread, which serves other connections too: so it never
- * blocks for long — with nothing new it naps 10 ms and answers "nothing yet" (0), and MHD
- * calls again. A follower thus costs other connections on its thread at most ~10 ms. */
-static ssize_t follow_read(void *cls, uint64_t pos, char *buf, size_t max)
+/* The stream's next piece (server.h: runs on a thread of its own, which naps between calls
+ * that find nothing new). Ends once the job has ended and one more read found nothing. */
+static int follow_next(void *cls, pf_buf *out)
 {
     follow_ctx *f = cls;
     pf_error e;
     if (!f->path[0]) /* not started yet: wait for the task to exist */
         find_log(f->app, f->job_pk, f->task[0] ? f->task : NULL, f->path, sizeof f->path, &e);
     if (f->path[0]) {
-        pf_buf b = PF_BUF_INIT;
         int64_t next = f->offset;
-        long n = pf_log_follow(f->path, f->offset, max, &b, &next, &e);
+        long n = pf_log_follow(f->path, f->offset, 16 * 1024, out, &next, &e);
+        if (n < 0) return -1;
         if (n > 0) {
-            memcpy(buf, b.data, (size_t)n);
             f->offset = next;
+            f->idle_rounds = 0;
+            return 1;
         }
-        pf_buf_free(&b);
-        if (n < 0) return MHD_CONTENT_READER_END_WITH_ERROR;
-        if (n > 0) return n;
     }
-    /* nothing new: end once the job has ended (after one more read), else wait a little */
-    if (job_ended(f) && ++f->idle_rounds > 1) return MHD_CONTENT_READER_END_OF_STREAM;
-    usleep(10 * 1000);
-    return 0;
+    return job_ended(f) && ++f->idle_rounds > 1 ? 0 : 1;
 }
 
 static void follow_free(void *cls)
@@ -131,8 +125,9 @@ void pf_h_log_job(pf_req *r, pf_resp *w)
         find_log(r->app, job.pk, f->task[0] ? f->task : NULL, f->path, sizeof f->path, &e);
         pf_job_row_clear(&job);
         w->status = 200;
-        w->stream = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, follow_read, f,
-                                                      follow_free);
+        w->stream = malloc(sizeof *w->stream);
+        if (!w->stream) abort();
+        *w->stream = (pf_stream){.next = follow_next, .free = follow_free, .ctx = f};
         return;
     }
     tasks = pf_task_list(pf_store_reader(r->app->store), job.pk, &e);

@@ -1,4 +1,6 @@
 /* handlers_queue.c — queues: HTTP <-> service mapping only (api.md §6.1). */
+#include <stdlib.h>
+
 #include "base/json.h"
 #include "server/http/router.h"
 #include "server/service/app.h"
@@ -29,8 +31,13 @@ void pf_h_queue_show(pf_req *r, pf_resp *w)
 {
     pf_error e;
     pf_caller c = PF_CALLER(r);
-    json_t *out = pf_queues_show(r->app, &c, r->params[0], &e);
-    pf_reply(r, w, out ? 0 : -1, out, &e);
+    char *body = pf_queues_show(r->app, &c, r->params[0], &e);
+    if (body) {
+        free(w->body);
+        w->body = body;
+    } else {
+        pf_resp_error(w, r, &e);
+    }
 }
 
 void pf_h_queue_update(pf_req *r, pf_resp *w)

@@ -1,9 +1,6 @@
-/* http.c — libmicrohttpd wiring: the access handler, body accumulation with the 4 MiB
- * limit, request ids, authentication (api.md §2.3), dispatch and the per-request log line.
- *
- * libmicrohttpd 0.9.75 closes a keep-alive connection when a handler answers on its first
- * call, so every request is answered on a later call: the first call only sets up the
- * per-request context. */
+/* http.c — the application side of the HTTP front: request ids, authentication (api.md
+ * §2.3), dispatch through the router, error bodies and the per-request log line. The
+ * transport (connections, threads, limits) is server.c. */
 #include "server/http/http.h"
 
 #include <arpa/inet.h>
@@ -22,37 +19,17 @@
 #include "server/service/auth.h"
 
 struct pf_http {
-    struct MHD_Daemon *daemon;
+    pf_http_server *server;
     pf_app *app;
 };
 
-typedef struct req_ctx {
-    pf_buf body;
-    bool too_large;
-    int64_t start_ns;
-} req_ctx;
-
-typedef struct {
-    const char *key;
-    const char *value;
-} query_find;
-
-static enum MHD_Result find_query(void *cls, enum MHD_ValueKind kind, const char *key,
-                                  const char *value)
-{
-    query_find *q = cls;
-    if (strcmp(key, q->key) != 0) return MHD_YES;
-    q->value = value ? value : "";
-    return MHD_NO; /* first value wins */
-}
-
-/* Query keys are case-sensitive (api.md §1.4: maxKeys, not maxkeys), which libmicrohttpd's
- * own lookup is not, so the arguments are scanned here. */
+/* Query keys are case-sensitive (api.md §1.4: maxKeys, not maxkeys); the first value wins. */
 const char *pf_req_query(const pf_req *r, const char *key)
 {
-    query_find q = {key, NULL};
-    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, find_query, &q);
-    return q.value;
+    const pf_http_query *q = r->msg->query;
+    for (int i = 0; i < q->n; i++)
+        if (strcmp(q->key[i], key) == 0) return q->value[i];
+    return NULL;
 }
 
 const char *pf_req_query_or(const pf_req *r, const char *key, const char *def)
@@ -113,7 +90,7 @@ static void fail_resp(pf_resp *w, const pf_req *r, const char *code, const char 
 
 static void set_request_id(pf_req *r)
 {
-    const char *given = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "x-pf-request-id");
+    const char *given = pf_http_header_get(r->msg->head, "x-pf-request-id");
     size_t n = given ? strlen(given) : 0;
     bool ok = n > 0 && n < sizeof r->request_id;
     for (size_t i = 0; ok && i < n; i++)
@@ -121,7 +98,7 @@ static void set_request_id(pf_req *r)
     if (ok)
         memcpy(r->request_id, given, n + 1);
     else
-        pf_uuid4(r->request_id);
+        pf_request_id(r->request_id);
 }
 
 /* Upstream lets any path ending in "login" through unauthenticated (a quirk that runs
@@ -155,8 +132,7 @@ static void dispatch(pf_req *r, pf_resp *w)
 {
     pf_error e;
     if (!is_login_path(r->path)) {
-        const char *token =
-            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "x-pf-authorization");
+        const char *token = pf_http_header_get(r->msg->head, "x-pf-authorization");
         if (!token || !*token) {
             fail_resp(w, r, "AuthWithoutToken", NULL);
             return;
@@ -179,120 +155,86 @@ static void dispatch(pf_req *r, pf_resp *w)
     }
 }
 
-static enum MHD_Result send_resp(struct MHD_Connection *conn, const pf_req *r, pf_resp *w)
+/* The path under PF_API_PREFIX, or NULL for a path outside it. */
+static const char *api_path(const char *url)
 {
-    struct MHD_Response *resp = w->stream;
-    if (!resp) {
-        size_t len = w->body ? strlen(w->body) : 0;
-        resp = MHD_create_response_from_buffer(len, w->body ? w->body : (char *)"",
-                                               w->body ? MHD_RESPMEM_MUST_FREE
-                                                       : MHD_RESPMEM_PERSISTENT);
-        w->body = NULL; /* now owned by the response */
-    }
-    MHD_add_response_header(resp, "Content-Type", "application/json");
-    MHD_add_response_header(resp, "x-pf-request-id", r->request_id);
-    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)w->status, resp);
-    MHD_destroy_response(resp);
-    return ret;
+    size_t plen = strlen(PF_API_PREFIX);
+    if (strncmp(url, PF_API_PREFIX, plen) != 0 || (url[plen] != '/' && url[plen])) return NULL;
+    return url + plen;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+static bool on_quick(void *cls, const pf_http_msg *m)
+{
+    (void)cls;
+    const char *path = api_path(m->path);
+    return path && pf_route_is_quick(m->method, path);
+}
+
+static void to_answer(pf_resp *w, const pf_req *r, pf_http_answer *a)
+{
+    a->status = w->status;
+    a->stream = w->stream;
+    a->body = w->body;
+    a->body_len = w->body ? strlen(w->body) : 0;
+    a->content_type = w->stream ? "text/plain; charset=utf-8" : NULL;
+    memcpy(a->request_id, r->request_id, sizeof a->request_id);
+}
+
+static void on_serve(void *cls, const pf_http_msg *m, pf_http_answer *a)
 {
     pf_http *h = cls;
-    req_ctx *ctx = *con_cls;
-    if (!ctx) {
-        ctx = calloc(1, sizeof *ctx);
-        if (!ctx) return MHD_NO;
-        ctx->start_ns = pf_monotonic_ns();
-        *con_cls = ctx;
-        return MHD_YES;
-    }
-    if (*upload_size) {
-        if (ctx->body.len + *upload_size > PF_MAX_BODY)
-            ctx->too_large = true; /* keep reading (and dropping) so we can answer 413 */
-        else
-            pf_buf_append(&ctx->body, upload_data, *upload_size);
-        *upload_size = 0;
-        return MHD_YES;
-    }
-
-    pf_req r = {.app = h->app, .conn = conn, .method = method};
-    size_t plen = strlen(PF_API_PREFIX);
-    bool under_prefix = strncmp(url, PF_API_PREFIX, plen) == 0 && (url[plen] == '/' || !url[plen]);
-    r.path = under_prefix ? url + plen : url;
-    r.body = ctx->body.data ? ctx->body.data : "";
-    r.body_len = ctx->body.len;
+    int64_t start_ns = pf_log_enabled(PF_LOG_INFO) ? pf_monotonic_ns() : 0;
+    pf_req r = {.app = h->app, .msg = m, .method = m->method, .body = m->body,
+                .body_len = m->body_len};
+    const char *path = api_path(m->path);
+    r.path = path ? path : m->path;
     set_request_id(&r);
     pf_resp w = {.status = 200};
-    if (ctx->too_large)
-        fail_resp(&w, &r, "RequestEntityTooLarge",
-                  "the request body is larger than the 4 MiB limit");
-    else if (!under_prefix)
+    if (!path)
         fail_resp(&w, &r, "PathNotFound", NULL);
     else
         dispatch(&r, &w);
-    int status = w.status;
-    enum MHD_Result ret = send_resp(conn, &r, &w);
-    free(w.body);
-    if (pf_log_enabled(PF_LOG_INFO))
-        pf_info("%s %s %d %.3fms request_id=%s user=%s", method, url, status,
-                (double)(pf_monotonic_ns() - ctx->start_ns) / 1e6, r.request_id,
+    to_answer(&w, &r, a);
+    if (start_ns)
+        pf_info("%s %s %d %.3fms request_id=%s user=%s", m->method, m->path, w.status,
+                (double)(pf_monotonic_ns() - start_ns) / 1e6, r.request_id,
                 r.user[0] ? r.user : "-");
-    return ret;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
+/* Requests the transport refuses before they reach a handler (malformed, too large). */
+static void on_refuse(void *cls, const pf_http_head *head, int status, const char *message,
+                      pf_http_answer *a)
 {
-    req_ctx *ctx = *con_cls;
-    if (!ctx) return;
-    pf_buf_free(&ctx->body);
-    free(ctx);
-    *con_cls = NULL;
-}
-
-static void on_mhd_error(void *cls, const char *fmt, va_list ap)
-{
-    char msg[512];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    size_t n = strlen(msg);
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = '\0';
-    pf_debug("http: %s", msg);
+    (void)cls;
+    pf_http_head empty = {.nheaders = 0};
+    const pf_http_msg msg = {.head = head ? head : &empty, .method = "", .path = ""};
+    pf_req r = {.msg = &msg};
+    set_request_id(&r);
+    pf_error e;
+    const char *code = status == 413   ? "RequestEntityTooLarge"
+                       : status == 414 ? "URITooLong"
+                       : status == 431 ? "RequestHeaderFieldsTooLarge"
+                       : status == 501 ? "NotImplemented"
+                       : status == 503 ? "ServiceUnavailable"
+                       : status == 505 ? "HTTPVersionNotSupported"
+                                       : "InvalidHTTPRequest";
+    pf_fail(&e, code, "%s", message);
+    pf_resp w = {.status = status};
+    pf_resp_error(&w, &r, &e);
+    to_answer(&w, &r, a);
+    a->status = status;
 }
 
 pf_http *pf_http_start(pf_app *app, const char *host, int port, unsigned threads, pf_error *e)
 {
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-    if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons((uint16_t)port);
-    } else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons((uint16_t)port);
-        flags |= MHD_USE_IPv6;
-    } else {
-        pf_fail(e, "InvalidArguments", "--host %s is not an IPv4 or IPv6 address", host);
-        return NULL;
-    }
     pf_http *h = calloc(1, sizeof *h);
     if (!h) return NULL;
     h->app = app;
-    h->daemon = MHD_start_daemon(
-        flags, (uint16_t)port, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 2,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)8192,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL, MHD_OPTION_END);
-    if (!h->daemon) {
+    pf_http_app cb = {.cls = h, .max_body = PF_MAX_BODY, .quick = on_quick, .serve = on_serve,
+                      .refuse = on_refuse};
+    h->server = pf_http_server_start(&cb, host, port, 0, threads, e);
+    if (!h->server) {
         free(h);
-        pf_fail(e, "InternalError", "cannot listen on %s:%d (port in use or not permitted)", host,
-                port);
         return NULL;
     }
     return h;
@@ -301,6 +243,6 @@ pf_http *pf_http_start(pf_app *app, const char *host, int port, unsigned threads
 void pf_http_stop(pf_http *h)
 {
     if (!h) return;
-    MHD_stop_daemon(h->daemon);
+    pf_http_server_stop(h->server);
     free(h);
 }

@@ -1,4 +1,4 @@
-/* http.h — the HTTP front: libmicrohttpd wiring, request/response types for handlers.
+/* http.h — the HTTP front: request/response types for handlers, on top of server.h.
  *
  * Handlers only map HTTP <-> service: they read the request (path params, query, JSON
  * body), call one service function and render its result or error. Everything under
@@ -7,11 +7,11 @@
 #define PF_HTTP_HTTP_H
 
 #include <jansson.h>
-#include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "base/err.h"
+#include "server/http/server.h"
 
 #define PF_API_PREFIX "/api/paddleflow/v1"
 #define PF_MAX_BODY (4u << 20)
@@ -21,7 +21,7 @@ struct pf_app;
 
 typedef struct pf_req {
     struct pf_app *app;
-    struct MHD_Connection *conn;
+    const pf_http_msg *msg;
     const char *method;
     const char *path; /* after PF_API_PREFIX */
     const char *body; /* NUL-terminated, may be empty */
@@ -36,7 +36,7 @@ typedef struct pf_req {
 typedef struct pf_resp {
     int status;
     char *body;                    /* owned; NULL = empty body */
-    struct MHD_Response *stream;   /* set instead of body for streamed responses */
+    pf_stream *stream;             /* owned; set instead of body for streamed responses */
 } pf_resp;
 
 /* Query parameter (decoded, first value wins), NULL when absent. */
@@ -59,7 +59,7 @@ void pf_resp_error(pf_resp *w, const pf_req *r, const pf_error *e);
 void pf_reply(const pf_req *r, pf_resp *w, int rc, json_t *ok, const pf_error *e);
 
 typedef struct pf_http pf_http;
-/* Starts listening (internal epoll thread pool). */
+/* Starts listening: one event loop per core, threads workers for requests that may block. */
 pf_http *pf_http_start(struct pf_app *app, const char *host, int port, unsigned threads,
                        pf_error *e);
 void pf_http_stop(pf_http *h);

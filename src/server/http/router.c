@@ -9,46 +9,47 @@ typedef struct {
     const char *method;
     const char *pattern;
     pf_handler handler;
+    bool quick; /* a read that never waits: may run on an event loop (server.h) */
 } route;
 
 static const route ROUTES[] = {
-    {"POST", "/login", pf_h_login},
-    {"POST", "/login/", pf_h_login},
-    {"GET", "/version", pf_h_version},
-    {"POST", "/user", pf_h_user_create},
-    {"GET", "/user", pf_h_user_list},
-    {"PUT", "/user/{}", pf_h_user_update},
-    {"DELETE", "/user/{}", pf_h_user_delete},
-    {"POST", "/queue", pf_h_queue_create},
-    {"GET", "/queue", pf_h_queue_list},
-    {"GET", "/queue/{}", pf_h_queue_show},
-    {"PUT", "/queue/{}", pf_h_queue_update},
-    {"DELETE", "/queue/{}", pf_h_queue_delete},
-    {"POST", "/grant", pf_h_grant_create},
-    {"GET", "/grant", pf_h_grant_list},
-    {"DELETE", "/grant", pf_h_grant_delete},
-    {"POST", "/flavour", pf_h_flavour_create},
-    {"GET", "/flavour", pf_h_flavour_list},
-    {"GET", "/flavour/{}", pf_h_flavour_show},
-    {"PUT", "/flavour/{}", pf_h_flavour_update},
-    {"DELETE", "/flavour/{}", pf_h_flavour_delete},
-    {"POST", "/cluster", pf_h_cluster_create},
-    {"GET", "/cluster", pf_h_cluster_list},
-    {"GET", "/cluster/{}", pf_h_cluster_show},
-    {"PUT", "/cluster/{}", pf_h_cluster_update},
-    {"DELETE", "/cluster/{}", pf_h_cluster_delete},
-    {"POST", "/fs", pf_h_fs_create},
-    {"GET", "/fs", pf_h_fs_list},
-    {"GET", "/fs/{}", pf_h_fs_show},
-    {"DELETE", "/fs/{}", pf_h_fs_delete},
-    {"POST", "/job/single", pf_h_job_create_single},
-    {"POST", "/job/distributed", pf_h_job_create_distributed},
-    {"POST", "/job/workflow", pf_h_job_create_workflow},
-    {"GET", "/job", pf_h_job_list},
-    {"GET", "/job/{}", pf_h_job_show},
-    {"PUT", "/job/{}", pf_h_job_put},
-    {"DELETE", "/job/{}", pf_h_job_delete},
-    {"GET", "/log/job", pf_h_log_job},
+    {"POST", "/login", pf_h_login, false},
+    {"POST", "/login/", pf_h_login, false},
+    {"GET", "/version", pf_h_version, true},
+    {"POST", "/user", pf_h_user_create, false},
+    {"GET", "/user", pf_h_user_list, false},
+    {"PUT", "/user/{}", pf_h_user_update, false},
+    {"DELETE", "/user/{}", pf_h_user_delete, false},
+    {"POST", "/queue", pf_h_queue_create, false},
+    {"GET", "/queue", pf_h_queue_list, false},
+    {"GET", "/queue/{}", pf_h_queue_show, true},
+    {"PUT", "/queue/{}", pf_h_queue_update, false},
+    {"DELETE", "/queue/{}", pf_h_queue_delete, false},
+    {"POST", "/grant", pf_h_grant_create, false},
+    {"GET", "/grant", pf_h_grant_list, false},
+    {"DELETE", "/grant", pf_h_grant_delete, false},
+    {"POST", "/flavour", pf_h_flavour_create, false},
+    {"GET", "/flavour", pf_h_flavour_list, false},
+    {"GET", "/flavour/{}", pf_h_flavour_show, true},
+    {"PUT", "/flavour/{}", pf_h_flavour_update, false},
+    {"DELETE", "/flavour/{}", pf_h_flavour_delete, false},
+    {"POST", "/cluster", pf_h_cluster_create, false},
+    {"GET", "/cluster", pf_h_cluster_list, false},
+    {"GET", "/cluster/{}", pf_h_cluster_show, true},
+    {"PUT", "/cluster/{}", pf_h_cluster_update, false},
+    {"DELETE", "/cluster/{}", pf_h_cluster_delete, false},
+    {"POST", "/fs", pf_h_fs_create, false},
+    {"GET", "/fs", pf_h_fs_list, false},
+    {"GET", "/fs/{}", pf_h_fs_show, true},
+    {"DELETE", "/fs/{}", pf_h_fs_delete, false},
+    {"POST", "/job/single", pf_h_job_create_single, false},
+    {"POST", "/job/distributed", pf_h_job_create_distributed, false},
+    {"POST", "/job/workflow", pf_h_job_create_workflow, false},
+    {"GET", "/job", pf_h_job_list, false},
+    {"GET", "/job/{}", pf_h_job_show, true},
+    {"PUT", "/job/{}", pf_h_job_put, false},
+    {"DELETE", "/job/{}", pf_h_job_delete, false},
+    {"GET", "/log/job", pf_h_log_job, false},
 };
 
 /* Matches path against pattern; on success records {} segments (pointing into r's copy). */
@@ -78,17 +79,31 @@ static bool match(const char *pattern, const char *path, pf_req *r, char *scratc
     return true;
 }
 
-pf_route_result pf_route(pf_req *r, pf_handler *out)
+/* The route of method+path (NULL when none), with whether the path exists at all. */
+static const route *find(pf_req *r, bool *path_known)
 {
     static __thread char scratch[4096];
-    bool path_known = false;
+    *path_known = false;
     for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
         if (!match(ROUTES[i].pattern, r->path, r, scratch, sizeof scratch)) continue;
-        path_known = true;
-        if (strcmp(ROUTES[i].method, r->method) == 0) {
-            *out = ROUTES[i].handler;
-            return PF_ROUTE_OK;
-        }
+        *path_known = true;
+        if (strcmp(ROUTES[i].method, r->method) == 0) return &ROUTES[i];
     }
-    return path_known ? PF_ROUTE_NO_METHOD : PF_ROUTE_NO_PATH;
+    return NULL;
+}
+
+pf_route_result pf_route(pf_req *r, pf_handler *out)
+{
+    bool path_known;
+    const route *rt = find(r, &path_known);
+    if (rt) *out = rt->handler;
+    return rt ? PF_ROUTE_OK : path_known ? PF_ROUTE_NO_METHOD : PF_ROUTE_NO_PATH;
+}
+
+bool pf_route_is_quick(const char *method, const char *path)
+{
+    pf_req r = {.method = method, .path = path};
+    bool path_known;
+    const route *rt = find(&r, &path_known);
+    return rt && rt->quick;
 }

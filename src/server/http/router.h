@@ -10,6 +10,8 @@ typedef enum { PF_ROUTE_OK, PF_ROUTE_NO_PATH, PF_ROUTE_NO_METHOD } pf_route_resu
 
 /* Finds the handler for method+path, filling r->params. */
 pf_route_result pf_route(pf_req *r, pf_handler *out);
+/* Is method+path a quick route (answered on an event loop, server.h)? */
+bool pf_route_is_quick(const char *method, const char *path);
 
 /* Handler groups, one file each (handlers_<group>.c). */
 void pf_h_login(pf_req *r, pf_resp *w);

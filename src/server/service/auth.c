@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,70 +147,68 @@ int pf_auth_login(pf_app *app, const char *user, const char *password, char **to
 
 /* ---- verified-token cache ---- */
 
-#define CACHE_SLOTS 1024
-#define CACHE_TOKEN_MAX 1024
+/* Per thread (no lock on the hot path; a request is served by one thread), checked against
+ * the app's generation, which pf_auth_invalidate bumps. Tokens live inline so a thread that
+ * ends leaves nothing allocated behind. */
+#define CACHE_SLOTS 64
+#define CACHE_TOKEN_MAX 512
 
 typedef struct cache_slot {
-    uint64_t generation; /* 0 = empty */
-    int64_t expires;     /* Unix seconds, INT64_MAX = never */
+    const struct pf_auth_cache *owner;
+    uint64_t generation;
+    int64_t expires; /* Unix seconds, INT64_MAX = never */
     char user[64];
     char token[CACHE_TOKEN_MAX];
 } cache_slot;
 
 struct pf_auth_cache {
-    pthread_mutex_t mu;
-    uint64_t generation; /* bumped by pf_auth_invalidate: older slots are stale */
-    cache_slot slots[CACHE_SLOTS];
+    _Atomic uint64_t generation; /* older slots are stale */
 };
+
+static __thread cache_slot slots[CACHE_SLOTS];
 
 int pf_auth_cache_init(pf_app *app, pf_error *e)
 {
     struct pf_auth_cache *c = calloc(1, sizeof *c);
     if (!c) return pf_fail(e, "InternalError", "out of memory");
-    pthread_mutex_init(&c->mu, NULL);
-    c->generation = 1;
+    atomic_init(&c->generation, 1);
     app->auth_cache = c;
     return 0;
 }
 
 void pf_auth_cache_free(pf_app *app)
 {
-    if (!app->auth_cache) return;
-    pthread_mutex_destroy(&app->auth_cache->mu);
     free(app->auth_cache);
     app->auth_cache = NULL;
 }
 
 void pf_auth_invalidate(pf_app *app)
 {
-    struct pf_auth_cache *c = app->auth_cache;
-    if (!c) return;
-    pthread_mutex_lock(&c->mu);
-    c->generation++;
-    pthread_mutex_unlock(&c->mu);
+    if (app->auth_cache) atomic_fetch_add(&app->auth_cache->generation, 1);
 }
 
-static size_t token_slot(const char *token)
+static cache_slot *token_slot(const char *token)
 {
     uint64_t h = 1469598103934665603ull;
     for (const char *p = token; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    return (size_t)(h % CACHE_SLOTS);
+    return &slots[h % CACHE_SLOTS];
+}
+
+static uint64_t cache_generation(pf_app *app)
+{
+    return app->auth_cache ? atomic_load(&app->auth_cache->generation) : 0;
 }
 
 static bool cache_get(pf_app *app, const char *token, char *user, size_t userlen)
 {
     struct pf_auth_cache *c = app->auth_cache;
     if (!c || strlen(token) >= CACHE_TOKEN_MAX) return false;
-    bool hit = false;
-    pthread_mutex_lock(&c->mu);
-    cache_slot *sl = &c->slots[token_slot(token)];
-    if (sl->generation == c->generation && sl->expires > (int64_t)time(NULL) &&
-        strcmp(sl->token, token) == 0) {
-        snprintf(user, userlen, "%s", sl->user);
-        hit = true;
-    }
-    pthread_mutex_unlock(&c->mu);
-    return hit;
+    cache_slot *sl = token_slot(token);
+    if (sl->owner != c || sl->generation != atomic_load(&c->generation) ||
+        sl->expires <= (int64_t)time(NULL) || strcmp(sl->token, token) != 0)
+        return false;
+    snprintf(user, userlen, "%s", sl->user);
+    return true;
 }
 
 /* Only called after a full verification that started under generation gen: if anything was
@@ -219,26 +217,13 @@ static void cache_put(pf_app *app, const char *token, const char *user, int64_t 
                       uint64_t gen)
 {
     struct pf_auth_cache *c = app->auth_cache;
-    if (!c || strlen(token) >= CACHE_TOKEN_MAX) return;
-    pthread_mutex_lock(&c->mu);
-    if (gen == c->generation) {
-        cache_slot *sl = &c->slots[token_slot(token)];
-        sl->generation = gen;
-        sl->expires = expires;
-        snprintf(sl->user, sizeof sl->user, "%s", user);
-        snprintf(sl->token, sizeof sl->token, "%s", token);
-    }
-    pthread_mutex_unlock(&c->mu);
-}
-
-static uint64_t cache_generation(pf_app *app)
-{
-    struct pf_auth_cache *c = app->auth_cache;
-    if (!c) return 0;
-    pthread_mutex_lock(&c->mu);
-    uint64_t g = c->generation;
-    pthread_mutex_unlock(&c->mu);
-    return g;
+    if (!c || strlen(token) >= CACHE_TOKEN_MAX || gen != atomic_load(&c->generation)) return;
+    cache_slot *sl = token_slot(token);
+    sl->owner = c;
+    sl->generation = gen;
+    sl->expires = expires;
+    snprintf(sl->user, sizeof sl->user, "%s", user);
+    snprintf(sl->token, sizeof sl->token, "%s", token);
 }
 
 static int invalid(pf_error *e)

@@ -37,8 +37,8 @@ json_t *pf_queues_create(pf_app *app, const pf_caller *c, const pf_queue_req *r,
 /* GET /queue: root sees all, others the queues granted to them. name: exact filter or NULL. */
 json_t *pf_queues_list(pf_app *app, const pf_caller *c, const char *marker, const char *max_keys,
                        const char *name, pf_error *e);
-/* GET /queue/{name}: the queue with usedResources/idleResources. */
-json_t *pf_queues_show(pf_app *app, const pf_caller *c, const char *name, pf_error *e);
+/* GET /queue/{name}: the queue with usedResources/idleResources, rendered (malloc'd JSON). */
+char *pf_queues_show(pf_app *app, const pf_caller *c, const char *name, pf_error *e);
 /* PUT /queue/{name}: merges r into the queue; returns the updated queue. */
 json_t *pf_queues_update(pf_app *app, const pf_caller *c, const char *name, const pf_queue_req *r,
                          pf_error *e);

@@ -2,6 +2,7 @@
 #include "server/store/store.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ struct pf_store {
     reader *readers; /* every read connection, closed at pf_store_close */
     pthread_key_t reader_key;
     uint64_t commits, writes;
+    _Atomic uint64_t version; /* committed groups: what a cache of read results checks */
 };
 
 static void close_conn(sqlite3 *db);
@@ -110,6 +112,7 @@ static void *writer_main(void *arg)
 
         run_group(s, ops);
 
+        atomic_fetch_add(&s->version, 1); /* before any waiter returns: it may read at once */
         pthread_mutex_lock(&s->mu);
         s->commits++;
         s->writes += (uint64_t)n;
@@ -194,6 +197,11 @@ int pf_store_write(pf_store *s, pf_store_write_fn fn, void *arg, pf_error *e)
     while (!op.done) pthread_cond_wait(&s->done, &s->mu);
     pthread_mutex_unlock(&s->mu);
     return op.rc;
+}
+
+uint64_t pf_store_version(pf_store *s)
+{
+    return atomic_load(&s->version);
 }
 
 void pf_store_stats(pf_store *s, uint64_t *commits, uint64_t *writes)

@@ -42,6 +42,10 @@ const char *pf_col_text(sqlite3_stmt *st, int i); /* never NULL */
 /* Fills e with InternalError from the connection's last error. Returns -1. */
 int pf_store_fail(sqlite3 *db, pf_error *e, const char *what);
 
+/* Grows with every committed write transaction; read without a lock. A result read while it
+ * had some value is still current as long as it has that value. */
+uint64_t pf_store_version(pf_store *s);
+
 /* Statistics for benchmarks: group commits done and writes they carried. */
 void pf_store_stats(pf_store *s, uint64_t *commits, uint64_t *writes);
 
