@@ -1,6 +1,8 @@
 /* child.c — starting the task: fork, then in the child everything that must happen before
  * exec (own process group, cgroup membership, log file, working directory, clean signal
- * state), then /bin/sh -c "<command>" with exactly the spec's environment.
+ * state), then /bin/sh -c "<command>" with exactly the spec's environment. A task with a
+ * stdout file of its own (workflow nodes: outputs.result is stdout only) writes stdout there
+ * and stderr to the log; the shim appends the stdout file to the log when the task ends.
  *
  * A setup failure in the child is sent back over a close-on-exec pipe: EOF means exec
  * succeeded, bytes mean "this step failed", so the shim can record a precise message
@@ -38,7 +40,7 @@ static void reset_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static void __attribute__((noreturn)) child_main(shim *s, int logfd, int errfd)
+static void __attribute__((noreturn)) child_main(shim *s, int logfd, int outfd, int errfd)
 {
     reset_signals();
     if (setpgid(0, 0) < 0) child_fail(errfd, "setpgid", errno);
@@ -49,7 +51,7 @@ static void __attribute__((noreturn)) child_main(shim *s, int logfd, int errfd)
     if (pf_cg_task_join(&s->cg) < 0) child_fail(errfd, "join cgroup", errno);
     int null = open("/dev/null", O_RDONLY);
     if (null < 0 || dup2(null, STDIN_FILENO) < 0) child_fail(errfd, "open /dev/null", errno);
-    if (dup2(logfd, STDOUT_FILENO) < 0 || dup2(logfd, STDERR_FILENO) < 0)
+    if (dup2(outfd, STDOUT_FILENO) < 0 || dup2(logfd, STDERR_FILENO) < 0)
         child_fail(errfd, "redirect output", errno);
     if (chdir(s->spec.workdir) < 0) {
         char what[PATH_MAX + 8];
@@ -71,23 +73,53 @@ static int open_log(shim *s)
     return fd;
 }
 
+/* The task's stdout: the log, or its own file (then copied to the log at the end). */
+static int open_stdout(shim *s, int logfd)
+{
+    if (!s->spec.stdout_path) return logfd;
+    int fd = open(s->spec.stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        snprintf(s->setup_error, sizeof s->setup_error, "open %s: %s", s->spec.stdout_path,
+                 strerror(errno));
+    return fd;
+}
+
+void shim_flush_stdout(shim *s)
+{
+    if (!s->spec.stdout_path || !s->st.started) return;
+    int in = open(s->spec.stdout_path, O_RDONLY | O_CLOEXEC);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", s->dir, PF_TASK_LOG);
+    int out = in < 0 ? -1 : open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    char buf[65536];
+    ssize_t n;
+    while (out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n) break;
+    if (in >= 0) close(in);
+    if (out >= 0) close(out);
+}
+
 int shim_spawn_task(shim *s)
 {
     int logfd = open_log(s);
     if (logfd < 0) return -1;
-    int errpipe[2];
-    if (pipe2(errpipe, O_CLOEXEC) < 0) {
-        snprintf(s->setup_error, sizeof s->setup_error, "pipe: %s", strerror(errno));
+    int outfd = open_stdout(s, logfd);
+    int errpipe[2] = {-1, -1};
+    if (outfd < 0 || pipe2(errpipe, O_CLOEXEC) < 0) {
+        if (outfd >= 0)
+            snprintf(s->setup_error, sizeof s->setup_error, "pipe: %s", strerror(errno));
+        if (outfd >= 0 && outfd != logfd) close(outfd);
         close(logfd);
         return -1;
     }
     pid_t pid = fork();
     if (pid == 0) {
         close(errpipe[0]);
-        child_main(s, logfd, errpipe[1]);
+        child_main(s, logfd, outfd, errpipe[1]);
     }
     int err = errno;
     close(errpipe[1]);
+    if (outfd != logfd) close(outfd);
     close(logfd);
     if (pid < 0) {
         close(errpipe[0]);

@@ -25,6 +25,8 @@
 #include "server/runtime/taskfs.h"
 #include "shim/shim.h"
 
+#define MAX_SPEC_BYTES (1 << 20) /* what the server sends at most */
+
 static int g_ready_fd = -1; /* the one global: the pipe back to the spawning server */
 
 static void ready(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -77,11 +79,37 @@ static void setup_fds(void)
     close_range(PF_SHIM_READY_FD + 1, ~0U, 0); /* nothing of the server's leaks to the task */
     int null = open("/dev/null", O_RDWR);
     if (null >= 0) {
-        dup2(null, STDIN_FILENO);
         dup2(null, STDOUT_FILENO);
         dup2(null, STDERR_FILENO);
     }
     if (null > STDERR_FILENO) close(null);
+}
+
+/* The spec arrives on stdin (a memfd from the server); stdin is /dev/null afterwards. */
+static char *read_spec_text(void)
+{
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap + 1);
+    if (!buf) abort();
+    for (;;) {
+        if (len == cap) {
+            if (cap >= MAX_SPEC_BYTES) break;
+            cap *= 2;
+            buf = realloc(buf, cap + 1);
+            if (!buf) abort();
+        }
+        ssize_t n = read(STDIN_FILENO, buf + len, cap - len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    int null = open("/dev/null", O_RDONLY);
+    if (null >= 0 && null != STDIN_FILENO) {
+        dup2(null, STDIN_FILENO);
+        close(null);
+    }
+    return buf;
 }
 
 void shim_diag(shim *s)
@@ -97,27 +125,22 @@ void shim_diag(shim *s)
     close(log);
 }
 
+/* Fills s->spec from its parsed JSON (s->spec.root). */
 static int load_spec(shim *s)
 {
-    char *txt = NULL;
-    pf_error e;
-    if (pf_taskfs_read(s->dir, PF_TASK_SPEC, &txt, &e) < 0) {
-        snprintf(s->setup_error, sizeof s->setup_error, "%s", e.message);
-        return -1;
-    }
     shim_spec *sp = &s->spec;
-    sp->root = json_loads(txt, 0, NULL);
-    free(txt);
     const char *cmd = json_string_value(json_object_get(sp->root, "command"));
     const char *wd = json_string_value(json_object_get(sp->root, "workdir"));
     json_t *env = json_object_get(sp->root, "env");
     if (!cmd || !wd || !json_is_array(env)) {
-        snprintf(s->setup_error, sizeof s->setup_error, "%s: malformed", PF_TASK_SPEC);
+        snprintf(s->setup_error, sizeof s->setup_error, "task spec: malformed");
         return -1;
     }
     sp->command = cmd;
     sp->workdir = wd;
     sp->name = json_string_value(json_object_get(sp->root, "name"));
+    sp->stdout_path = json_string_value(json_object_get(sp->root, "stdout"));
+    if (sp->stdout_path && !*sp->stdout_path) sp->stdout_path = NULL;
     sp->cpu_milli = json_integer_value(json_object_get(sp->root, "cpu_milli"));
     sp->mem_bytes = json_integer_value(json_object_get(sp->root, "mem_bytes"));
     sp->env = calloc(json_array_size(env) + 1, sizeof *sp->env);
@@ -208,6 +231,7 @@ static int run(shim *s)
     shim_await_exec(s);
     shim_supervise(s);
     shim_kill_remains(s);
+    shim_flush_stdout(s);
     s->st.oom_killed = pf_cg_task_oom(&s->cg);
     for (int i = 0; i < 100 && pf_cg_task_remove(&s->cg) < 0; i++)
         usleep(10000);
@@ -233,9 +257,16 @@ int main(int argc, char **argv)
     (void)!chdir(s.dir); /* do not pin the server's working directory */
     s.self_pid = getpid();
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    char *spec_text = read_spec_text();
+    s.spec.root = json_loads(spec_text, 0, NULL);
+    free(spec_text);
+    /* the claim keeps the task's cgroup parents: all a restarted server needs of the spec */
+    char *cg_note = json_dumps(json_object_get(s.spec.root, "cgroup"), JSON_COMPACT);
     pf_proc_rec me = {s.self_pid, pf_proc_starttime(s.self_pid, NULL), pf_now_ms()};
     pf_error e;
-    int claimed = pf_taskfs_claim(s.dir, &me, &e);
+    int claimed = pf_taskfs_claim(s.dir, &me, cg_note, &e);
+    free(cg_note);
+    if (claimed <= 0) json_decref(s.spec.root);
     if (claimed <= 0) {
         if (claimed < 0)
             ready("error %s", e.message);

@@ -20,6 +20,7 @@ typedef struct shim_spec {
     const char *name;
     const char *command;
     const char *workdir;
+    const char *stdout_path; /* NULL: stdout goes to the log with stderr */
     const char **env; /* NULL-terminated, malloc'd array of borrowed strings */
     int64_t cpu_milli, mem_bytes;
     pf_cg_env cg;
@@ -48,6 +49,8 @@ void shim_diag(shim *s);
 
 /* child.c: forks the task. Returns the pid, or -1 (the reason in s->setup_error). */
 int shim_spawn_task(shim *s);
+/* A task with its own stdout file: appends that file to the task log (it has ended). */
+void shim_flush_stdout(shim *s);
 /* Blocks until the child has exec'd or failed; a setup failure lands in s->setup_error (the
  * child then exits 127 and is reaped by the loop as usual). */
 void shim_await_exec(shim *s);

@@ -135,8 +135,13 @@ static int read_claim_pid(fixture *f, const char *name)
     char p[4096];
     path_of(f, name, PF_TASK_CLAIM, p, sizeof p);
     char *s = slurp(p);
-    int pid = atoi(s);
+    /* "<cgroup parents JSON>\n<shim pid> <starttime> <ms>\n": the record is the last line */
+    size_t n = strlen(s);
+    while (n && s[n - 1] == '\n') s[--n] = '\0';
+    char *last = strrchr(s, '\n');
+    int pid = atoi(last ? last + 1 : s);
     free(s);
+    assert_true(pid > 0); /* never kill(0, ...) */
     return pid;
 }
 

@@ -140,6 +140,31 @@ static void test_default_workdir_and_log(void **state)
     free(want);
 }
 
+/* A stdout file of its own (workflow outputs.result): stdout there, stderr live in the log,
+ * and the stdout appended to the log once the task has ended. */
+static void test_stdout_file(void **state)
+{
+    fixture *f = *state;
+    char out[4096];
+    snprintf(out, sizeof out, "%s/result.stdout", f->root);
+    pf_task_spec s = task("job-b-worker-3", "echo one; echo to-stderr >&2; echo two; exit 5");
+    s.stdout_path = out;
+    pf_task_status st = run_task(f, &s);
+    assert_int_equal(st.exit_code, 5);
+    char *got = slurp(out);
+    assert_string_equal(got, "one\ntwo\n");
+    free(got);
+    char *log = slurp(st.log_path);
+    assert_string_equal(log, "to-stderr\none\ntwo\n");
+    free(log);
+    s = task("job-b-worker-4", "true");
+    s.stdout_path = "relative/path";
+    pf_task_status bad;
+    pf_error e;
+    assert_int_equal(pf_runtime_start(f->rt, &s, &bad, &e), -1);
+    assert_string_equal(e.code, "InvalidArguments");
+}
+
 static void test_bad_workdir(void **state)
 {
     fixture *f = *state;
@@ -355,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_exit_zero),
         cmocka_unit_test(test_exit_three),
         cmocka_unit_test(test_killed_by_signal),
+        cmocka_unit_test(test_stdout_file),
         cmocka_unit_test(test_env_and_workdir),
         cmocka_unit_test(test_default_workdir_and_log),
         cmocka_unit_test(test_bad_workdir),

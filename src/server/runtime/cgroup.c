@@ -295,6 +295,15 @@ void pf_cg_task_create(pf_cg_task *t, const pf_cg_env *env, int64_t cpu_milli, i
                        char *enforced, size_t enforced_len)
 {
     char done[128] = "", missed[128] = "", q[32], part[64];
+    if (cpu_milli <= 0 && mem_bytes <= 0 && t->mode != PF_CG_NONE) {
+        /* Nothing to limit: no cgroup. Joining one costs the task an RCU grace period
+         * before it can exec (~10 ms on v1 when joins are rare), and tracking needs none:
+         * the shim is a child subreaper and finds every descendant. */
+        snprintf(enforced, enforced_len, "%s: no limits requested (no task cgroup)",
+                 pf_cg_mode_name(t->mode));
+        memset(t, 0, sizeof *t);
+        return;
+    }
     bool have_mem = make_task_dir(t->memory);
     /* v1: the cpu cgroup only when it limits or is the only tracker; every cgroup joined
      * costs the task an RCU grace period at start */

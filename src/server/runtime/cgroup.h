@@ -1,7 +1,7 @@
 /* cgroup.h — per-task control groups: detection, limits, membership, kill, removal.
  *
  * The server detects once where task cgroups can go (pf_cg_detect) and writes that into
- * every spec.json; paddleflow-shim creates the task's cgroup, sets its limits, puts the
+ * every task spec (and the shim keeps it in the claim); paddleflow-shim creates the task's cgroup, sets its limits, puts the
  * task in it before exec, and uses it to find every process of the task on stop. Shared by
  * both sides (src/shim/shared.c compiles this file into the shim).
  *
@@ -41,14 +41,14 @@ typedef struct pf_cg_task {
 void pf_cg_detect(pf_cg_env *env);
 const char *pf_cg_mode_name(pf_cg_mode mode); /* "cgroup v2", "cgroup v1", "none" */
 
-/* spec.json's "cgroup" object. from_json accepts NULL (→ none). */
+/* The spec's (and claim's) "cgroup" object. from_json accepts NULL (→ none). */
 json_t *pf_cg_env_to_json(const pf_cg_env *env);
 void pf_cg_env_from_json(const json_t *o, pf_cg_env *env);
 
 /* Fills the task's dir names (creates nothing). */
 void pf_cg_task_init(pf_cg_task *t, const pf_cg_env *env, const char *task_name);
-/* Creates the task's cgroups and sets the limits (0 = none). What could not be created is
- * cleared from t; enforced gets the human summary, e.g. "cgroup v1: cpu 500m, memory 1Gi". */
+/* Creates the task's cgroups and sets the limits (0 = none; no limit at all = no cgroup, t
+ * becomes none). What could not be created is cleared from t; enforced gets the human summary, e.g. "cgroup v1: cpu 500m, memory 1Gi". */
 void pf_cg_task_create(pf_cg_task *t, const pf_cg_env *env, int64_t cpu_milli, int64_t mem_bytes,
                        char *enforced, size_t enforced_len);
 /* Moves the calling process into the task's cgroups (called in the child before exec).

@@ -84,6 +84,9 @@ static int check_spec(const pf_task_spec *spec, pf_error *e)
     if (spec->workdir && *spec->workdir && spec->workdir[0] != '/')
         return pf_fail(e, "InvalidArguments", "task %s: workdir must be absolute: %s", spec->name,
                        spec->workdir);
+    if (spec->stdout_path && *spec->stdout_path && spec->stdout_path[0] != '/')
+        return pf_fail(e, "InvalidArguments", "task %s: stdout path must be absolute: %s",
+                       spec->name, spec->stdout_path);
     if (spec->cpu_milli < 0 || spec->mem_bytes < 0)
         return pf_fail(e, "InvalidArguments", "task %s: negative resource limit", spec->name);
     return 0;
@@ -98,8 +101,11 @@ static int local_start(pf_runtime *base, const pf_task_spec *spec, pf_task_statu
     if (mkdir(dir, 0755) < 0 && errno != EEXIST)
         return pf_fail(e, "InternalError", "mkdir %s: %s", dir, strerror(errno));
     if (!pf_taskfs_exists(dir, PF_TASK_CLAIM)) {
-        if (local_write_spec(rt, dir, spec, e) < 0) return -1;
-        if (local_spawn_shim(rt, dir, reply, sizeof reply, e) < 0) return -1;
+        int fd = local_spec_fd(rt, dir, spec, e);
+        if (fd < 0) return -1;
+        int rc = local_spawn_shim(rt, dir, fd, reply, sizeof reply, e);
+        close(fd);
+        if (rc < 0) return -1;
         /* "ok" or "claimed": either way somebody owns the task now; adopt it */
         if (!pf_taskfs_exists(dir, PF_TASK_CLAIM))
             return pf_fail(e, "InternalError", "task %s: supervisor did not start: %s", spec->name,

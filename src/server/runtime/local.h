@@ -2,7 +2,7 @@
  *   local.c        the runtime calls (start, adopt, stop, status, remove, new, free)
  *   local_task.c   reading a task's facts from its directory; finalizing a finished task,
  *                  including one whose supervisor died ("supervisor lost")
- *   local_spawn.c  writing spec.json and spawning paddleflow-shim
+ *   local_spawn.c  handing the spec to a new paddleflow-shim (memfd on its stdin)
  *   local_watch.c  the event thread: one pidfd per live shim in an epoll set, and the
  *                  queue of exit reports delivered through on_exit
  * Everything durable lives in the task directories (shim_proto.h); this struct only caches
@@ -65,14 +65,17 @@ void local_finalize(const char *name, const char *dir, pf_task_status *out);
 /* Start raced with another start (or a shim mid-startup): waits, event-driven and bounded,
  * until the claimed task has started or is over, or its shim is gone. */
 void local_wait_started(const char *dir, int timeout_ms);
-/* The task's cgroups, as recorded in its spec.json. */
+/* The task's cgroups, as recorded in its claim. */
 void local_task_cgroup(const char *name, const char *dir, pf_cg_task *cg);
 
 /* local_spawn.c */
-int local_write_spec(const pf_local *rt, const char *dir, const pf_task_spec *spec, pf_error *e);
-/* Spawns the shim for dir and returns its one-line answer in reply ("" when it died or
- * did not answer in time). */
-int local_spawn_shim(const pf_local *rt, const char *dir, char *reply, size_t len, pf_error *e);
+/* The task's spec (JSON) in a memfd at offset 0 (the shim's stdin); creates the default
+ * work dir. Returns the fd, or -1. */
+int local_spec_fd(const pf_local *rt, const char *dir, const pf_task_spec *spec, pf_error *e);
+/* Spawns the shim for dir with spec_fd as its stdin and returns its one-line answer in reply
+ * ("" when it died or did not answer in time). */
+int local_spawn_shim(const pf_local *rt, const char *dir, int spec_fd, char *reply, size_t len,
+                     pf_error *e);
 
 /* local_watch.c */
 int local_watch_start(pf_local *rt, pf_error *e);

@@ -1,10 +1,10 @@
-/* local_spawn.c — handing a task to a new paddleflow-shim: spec.json, then the spawn.
+/* local_spawn.c — handing a task to a new paddleflow-shim: the spec, then the spawn.
  *
  * posix_spawn (vfork-fast, safe from a multi-threaded server) runs the shim with clean
  * signal state, in a session of its own, and a pipe on fd 3. The shim stays our child (no
  * double fork: a process less per task); a SIGKILL of the server does not reach it, and init
- * adopts it then. The watch thread reaps it through its pidfd. We wait (bounded) for its
- * one-line answer (shim_proto.h). */
+ * adopts it then. The watch thread reaps it through its pidfd. Its stdin is a memfd holding
+ * the spec. We wait (bounded) for its one-line answer (shim_proto.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,7 +54,7 @@ static json_t *build_env(const char *const *env)
     return arr;
 }
 
-int local_write_spec(const pf_local *rt, const char *dir, const pf_task_spec *spec, pf_error *e)
+int local_spec_fd(const pf_local *rt, const char *dir, const pf_task_spec *spec, pf_error *e)
 {
     char workdir[PATH_MAX];
     if (spec->workdir && *spec->workdir) {
@@ -64,25 +65,34 @@ int local_write_spec(const pf_local *rt, const char *dir, const pf_task_spec *sp
             return pf_fail(e, "InternalError", "mkdir %s: %s", workdir, strerror(errno));
     }
     json_t *o =
-        json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:I, s:I, s:o}", "name", spec->name,
+        json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:I, s:I, s:o, s:s}", "name", spec->name,
                   "job_id", spec->job_id ? spec->job_id : "", "role", spec->role ? spec->role : "",
                   "index", spec->index, "command", spec->command, "env", build_env(spec->env),
                   "workdir", workdir, "cpu_milli", (json_int_t)spec->cpu_milli, "mem_bytes",
-                  (json_int_t)spec->mem_bytes, "cgroup", pf_cg_env_to_json(&rt->cg));
-    char *s = o ? json_dumps(o, JSON_INDENT(1)) : NULL;
+                  (json_int_t)spec->mem_bytes, "cgroup", pf_cg_env_to_json(&rt->cg), "stdout",
+                  spec->stdout_path ? spec->stdout_path : "");
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!s) return pf_fail(e, "InvalidArguments", "task %s: spec is not valid UTF-8", spec->name);
-    if (strlen(s) > MAX_SPEC_BYTES) {
+    size_t len = strlen(s);
+    if (len > MAX_SPEC_BYTES) {
         free(s);
         return pf_fail(e, "InvalidArguments", "task %s: command and env exceed %d bytes",
                        spec->name, MAX_SPEC_BYTES);
     }
-    /* not fsynced: without its claim a spec is just a start that never happened. Created in
-     * place when absent (the shim reading it is spawned after the write); replaced
-     * atomically when an earlier start left one. */
-    int rc = pf_taskfs_put(dir, PF_TASK_SPEC, s, strlen(s), false, e);
+    /* A memfd, not a file: the spec only has to reach the shim, and on the disks we run on
+     * creating an inode costs more than the rest of a short task's start (ext4 scans past
+     * recently deleted inodes). The shim keeps what a restarted server needs (the cgroups)
+     * in its claim. */
+    int fd = memfd_create("pf-spec", MFD_CLOEXEC);
+    bool ok = fd >= 0 && write(fd, s, len) == (ssize_t)len && lseek(fd, 0, SEEK_SET) == 0;
+    int err = errno;
     free(s);
-    return rc;
+    if (!ok) {
+        if (fd >= 0) close(fd);
+        return pf_fail(e, "InternalError", "task %s: spec memfd: %s", spec->name, strerror(err));
+    }
+    return fd;
 }
 
 /* Reads one line (or until EOF / timeout) from fd. */
@@ -108,7 +118,7 @@ static void read_answer(int fd, char *reply, size_t len)
     reply[strcspn(reply, "\n")] = '\0';
 }
 
-static int spawn(const pf_local *rt, const char *dir, int answer_fd, pid_t *pid)
+static int spawn(const pf_local *rt, const char *dir, int spec_fd, int answer_fd, pid_t *pid)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -116,7 +126,7 @@ static int spawn(const pf_local *rt, const char *dir, int answer_fd, pid_t *pid)
     sigemptyset(&none);
     sigfillset(&all);
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, spec_fd, STDIN_FILENO); /* the spec, read to EOF */
     posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
     posix_spawn_file_actions_adddup2(&fa, answer_fd, PF_SHIM_READY_FD);
@@ -132,7 +142,8 @@ static int spawn(const pf_local *rt, const char *dir, int answer_fd, pid_t *pid)
     return err;
 }
 
-int local_spawn_shim(const pf_local *rt, const char *dir, char *reply, size_t len, pf_error *e)
+int local_spawn_shim(const pf_local *rt, const char *dir, int spec_fd, char *reply, size_t len,
+                     pf_error *e)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) return pf_fail(e, "InternalError", "pipe: %s", strerror(errno));
@@ -144,7 +155,7 @@ int local_spawn_shim(const pf_local *rt, const char *dir, char *reply, size_t le
         return pf_fail(e, "InternalError", "fcntl: %s", strerror(errno));
     }
     pid_t pid;
-    int err = spawn(rt, dir, w, &pid);
+    int err = spawn(rt, dir, spec_fd, w, &pid);
     close(w);
     if (err) {
         close(p[0]);

@@ -75,15 +75,15 @@ void local_read_status(const char *dir, pf_task_status *out)
 
 void local_task_cgroup(const char *name, const char *dir, pf_cg_task *cg)
 {
-    char *txt = NULL;
+    char note[2 * PATH_MAX + 256];
+    pf_proc_rec rec;
     pf_error e;
     pf_cg_env env = {0};
-    if (pf_taskfs_read(dir, PF_TASK_SPEC, &txt, &e) == 0) {
-        json_t *spec = json_loads(txt, 0, NULL);
-        pf_cg_env_from_json(json_object_get(spec, "cgroup"), &env);
-        json_decref(spec);
+    if (pf_taskfs_read_proc(dir, PF_TASK_CLAIM, &rec, note, sizeof note, &e) == 0 && note[0]) {
+        json_t *o = json_loads(note, 0, NULL);
+        pf_cg_env_from_json(o, &env);
+        json_decref(o);
     }
-    free(txt);
     pf_cg_task_init(cg, &env, name);
 }
 

@@ -39,6 +39,10 @@ typedef struct pf_task_spec {
     const char *workdir;    /* NULL or "" = <root>/<task>/work, created by the runtime */
     int64_t cpu_milli;      /* cgroup limits (0 = none): cpu in millicores, memory in bytes */
     int64_t mem_bytes;
+    const char *stdout_path; /* NULL/"": stdout and stderr both go to the task log. Else an
+                                absolute file (created/truncated) that takes the task's stdout
+                                while stderr goes to the log; when the task has ended its
+                                content is appended to the log (workflow outputs.result) */
 } pf_task_spec;
 
 typedef struct pf_task_status {

@@ -11,8 +11,8 @@
  * write — readers take an empty or malformed record for "not written yet". exit.json is also
  * durable: fsync of the file and of the directory. The claim is linked into place so it is
  * created exclusively WITH its content):
- *   spec.json  server, before spawning the shim            what to run (JSON)
- *   claim      shim, exclusively, once                       "<shim pid> <starttime> <ms>\n"
+ *   claim      shim, exclusively, once                       "<cgroup parents, JSON>\n
+ *              <shim pid> <starttime> <ms>\n"
  *   task.pid   shim, right after fork                        "<enforced>\n<pid> <starttime>
  *              <started ms>\n" (enforced: one line, what the cgroups enforce)
  *   stop       server, on stop                               "<grace seconds>\n"
@@ -25,7 +25,6 @@
 #ifndef PF_RUNTIME_SHIM_PROTO_H
 #define PF_RUNTIME_SHIM_PROTO_H
 
-#define PF_TASK_SPEC "spec.json"
 #define PF_TASK_CLAIM "claim"
 #define PF_TASK_PID "task.pid"
 #define PF_TASK_STOP "stop"
@@ -34,7 +33,9 @@
 #define PF_TASK_SHIM_LOG "shim.log"
 #define PF_TASK_WORKDIR "work"
 
-/* The server spawns `paddleflow-shim <task dir>` with the write end of a pipe on this fd.
+/* The server spawns `paddleflow-shim <task dir>` with the spec (JSON: name, command, env,
+ * workdir, cpu_milli, mem_bytes, cgroup, stdout) on stdin — a memfd, read to EOF — and the
+ * write end of a pipe on this fd.
  * The shim writes exactly one line and closes it:
  *   "ok\n"          it claimed the task (the task started, or its failure is in exit.json)
  *   "claimed\n"     another shim claimed the task first; nothing was run

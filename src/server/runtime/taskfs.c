@@ -163,16 +163,21 @@ static int format_proc(char *buf, size_t len, const pf_proc_rec *rec)
     return snprintf(buf, len, "%d %" PRIu64 " %" PRId64 "\n", rec->pid, rec->starttime, rec->at_ms);
 }
 
-int pf_taskfs_claim(const char *dir, const pf_proc_rec *rec, pf_error *e)
+int pf_taskfs_claim(const char *dir, const pf_proc_rec *rec, const char *note, pf_error *e)
 {
     char tmp[PATH_MAX], dst[PATH_MAX], line[96];
     int n = format_proc(line, sizeof line, rec);
     if (pf_path_join(dst, sizeof dst, dir, "claim", e) < 0) return -1;
+    char *text = NULL;
+    if (asprintf(&text, "%s%s%s", note ? note : "", note ? "\n" : "", line) < 0) abort();
+    n = (int)strlen(text);
     /* Not fsynced: the claim guards against a second start while this machine is up (a
      * server SIGKILLed and restarted sees it in the page cache). After a power loss the
      * task's processes are gone anyway, and starting it again is what should happen; two
      * disk flushes on every start bought nothing. */
-    if (write_tmp(dir, "claim", line, (size_t)n, false, tmp, sizeof tmp, e) < 0) return -1;
+    int wrc = write_tmp(dir, "claim", text, (size_t)n, false, tmp, sizeof tmp, e);
+    free(text);
+    if (wrc < 0) return -1;
     /* link(2) fails with EEXIST when the name exists: an exclusive create that cannot leave
      * an empty claim behind, unlike open(O_EXCL) followed by a write. */
     int rc = link(tmp, dst);

@@ -37,9 +37,10 @@ int pf_taskfs_put(const char *dir, const char *name, const void *data, size_t le
 int pf_taskfs_read(const char *dir, const char *name, char **out, pf_error *e);
 bool pf_taskfs_exists(const char *dir, const char *name);
 
-/* Creates dir/claim exclusively, already holding rec. Returns 1 when this call claimed the
- * task, 0 when it was already claimed, -1 on error. Durable. */
-int pf_taskfs_claim(const char *dir, const pf_proc_rec *rec, pf_error *e);
+/* Creates dir/claim exclusively, already holding "<note>\n" (when note is not NULL: one
+ * line, read back with pf_taskfs_read_proc) and rec. Returns 1 when this call claimed the
+ * task, 0 when it was already claimed, -1 on error. Not durable (see taskfs.c). */
+int pf_taskfs_claim(const char *dir, const pf_proc_rec *rec, const char *note, pf_error *e);
 /* Writes "<note>\n<pid> <starttime> <ms>\n" (note may be NULL: the record alone), created
  * in place, not durable (a pid is meaningless after a reboot). */
 int pf_taskfs_write_proc(const char *dir, const char *name, const pf_proc_rec *rec,

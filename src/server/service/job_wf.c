@@ -36,6 +36,10 @@ int wf_job_init(job_ent *j, pf_error *e)
     if (pf_resources_from_flavour(cpu && *cpu ? cpu : "1", mem && *mem ? mem : "1Gi",
                                   json_object_get(f, "scalarResources"), &j->node_need, e) != 0)
         return -1;
+    /* Without a flavour the default need is only what admission counts: the nodes run
+     * without limits, so without a task cgroup (whose join costs each node a ~10 ms RCU
+     * grace period on cgroup v1). A flavour given is enforced. */
+    j->node_limits = (cpu && *cpu) || (mem && *mem);
     snprintf(j->wf_status, sizeof j->wf_status, "%s", j->row.status);
     return 0;
 }
@@ -102,16 +106,6 @@ static void stdout_path(const pf_app *app, const char *task, char *out, size_t n
     snprintf(out, n, "%s/scripts/%s.stdout", app->cfg.data_dir, task);
 }
 
-/* Runs cmd with its stdout in the stdout file, copied to the log when it ends; the node's
- * exit code is cmd's. Two processes more than cmd (a subshell and cat), where a live tee
- * through a FIFO cost four: workflow nodes are short steps, and stderr stays live. */
-static char *wrap_stdout(const char *cmd, const char *out)
-{
-    char *s;
-    if (asprintf(&s, "( %s ) > '%s'; rc=$?; cat '%s'; exit $rc", cmd, out, out) < 0) abort();
-    return s;
-}
-
 static void queue_node(pf_app *app, job_ent *j, const pf_wf_action *a)
 {
     char role[16];
@@ -129,10 +123,9 @@ static void queue_node(pf_app *app, job_ent *j, const pf_wf_action *a)
     char script[4400] = "";
     if (a->script_source && write_script(app, te->name, a->script_source, script, sizeof script) != 0)
         pf_warn("workflow %s: cannot write the script of node %s", j->row.id, a->node_name);
-    char *cmd = pf_wf_action_command(a, script), out[4400];
-    stdout_path(app, te->name, out, sizeof out);
-    te->command = wrap_stdout(cmd, out);
-    free(cmd);
+    /* no wrapper: the runtime keeps the node's stdout in its own file (stdout_path) and
+     * appends it to the log when the node ends */
+    te->command = pf_wf_action_command(a, script);
     te->env = node_env(j, a, te->name);
     te->queued = true;
     pf_sched_submit(app->sched, te->name, j->row.queue, j->row.priority, j->row.pk, &j->node_need);
@@ -281,9 +274,13 @@ bool wf_task_exited(pf_app *app, tx *t, job_ent *j, task_ent *te)
 bool wf_task_admitted(pf_app *app, tx *t, job_ent *j, task_ent *te)
 {
     te->queued = false;
+    char out[4400];
+    stdout_path(app, te->name, out, sizeof out);
     pf_task_spec spec = {.job_id = j->row.id, .name = te->name, .role = te->role, .index = 0,
                          .command = te->command, .env = (const char *const *)te->env,
-                         .cpu_milli = j->node_need.cpu, .mem_bytes = j->node_need.memory};
+                         .cpu_milli = j->node_limits ? j->node_need.cpu : 0,
+                         .mem_bytes = j->node_limits ? j->node_need.memory : 0,
+                         .stdout_path = out};
     pf_error e;
     if (pf_runtime_start(app->rt, &spec, &te->st, &e) != 0) {
         /* the node cannot run at all: an Error node, and the workflow moves on */

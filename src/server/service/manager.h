@@ -44,6 +44,7 @@ typedef struct job_ent {
     struct pf_wf *wf;
     struct pf_wf_state *wfst;
     pf_resources node_need;
+    bool node_limits; /* the job has a flavour: node tasks are limited to node_need */
     char wf_status[16];
     bool wf_dirty; /* its engine state is to be written this round */
     struct pf_jobsvc *mgr;
