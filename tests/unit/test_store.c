@@ -346,6 +346,47 @@ static void test_migrations_idempotent(void **state)
     assert_true(exists(f->s, "kept"));
 }
 
+/* A database of schema 1 (before the job_queue index) is migrated on open, rows kept. */
+static void test_migration_from_v1(void **state)
+{
+    fixture *f = *state;
+    insert(f->s, "old", "alice", "q", NULL, 0);
+    pf_error e;
+    expect_ok(pf_store_write(f->s, w_exec, "DROP INDEX job_queue", &e), &e);
+    expect_ok(pf_store_write(f->s, w_exec, "PRAGMA user_version = 1", &e), &e);
+    reopen(f);
+    assert_int_equal(user_version(f->s), pf_schema_version());
+    assert_true(exists(f->s, "old"));
+    pf_job_filter flt = {.queue = "q", .limit = 10};
+    char *plan = pf_job_list_plan(pf_store_reader(f->s), &flt);
+    assert_non_null(strstr(plan, "USING INDEX job_queue (queue_name=?)"));
+    free(plan);
+}
+
+/* Every equality-filter shape walks an index in pk order: no sort of all matches. */
+static void test_list_plans_walk_indexes(void **state)
+{
+    fixture *f = *state;
+    const char *u = "alice", *s = "failed", *q = "queue-b";
+    for (int m = 0; m < 16; m++) {
+        pf_job_filter flt = {.user = m & 1 ? u : NULL,
+                             .status = m & 2 ? s : NULL,
+                             .queue = m & 4 ? q : NULL,
+                             .before_pk = m & 8 ? 100 : 0,
+                             .limit = 51};
+        char *plan = pf_job_list_plan(pf_store_reader(f->s), &flt);
+        assert_non_null(plan);
+        if (strstr(plan, "TEMP B-TREE")) fail_msg("filter shape %d sorts:\n%s", m, plan);
+        if (m & 6 && !strstr(plan, "USING INDEX")) fail_msg("shape %d scans:\n%s", m, plan);
+        free(plan);
+    }
+    pf_job_filter lab = {.labels = json_pack("{s:s}", "a", "b"), .status = s, .limit = 51};
+    char *plan = pf_job_list_plan(pf_store_reader(f->s), &lab);
+    assert_null(strstr(plan, "TEMP B-TREE"));
+    free(plan);
+    json_decref(lab.labels);
+}
+
 static void test_newer_schema_refused(void **state)
 {
     fixture *f = *state;
@@ -1122,6 +1163,8 @@ int main(void)
         T(test_sql_error_write_reports_and_store_goes_on),
         T(test_migrations_idempotent),
         T(test_newer_schema_refused),
+        T(test_migration_from_v1),
+        T(test_list_plans_walk_indexes),
         T(test_insert_get),
         T(test_list_filters),
         T(test_list_paging),

@@ -250,6 +250,26 @@ int pf_job_scan(sqlite3 *db, const pf_job_filter *f, pf_job_scan_fn fn, void *ct
     return cb;
 }
 
+char *pf_job_list_plan(sqlite3 *db, const pf_job_filter *f)
+{
+    bool owned;
+    sqlite3_stmt *st = list_stmt(db, f, &owned), *plan = NULL;
+    if (!st) return NULL;
+    pf_buf sql = PF_BUF_INIT, out = PF_BUF_INIT;
+    pf_buf_printf(&sql, "EXPLAIN QUERY PLAN %s", sqlite3_sql(st));
+    if (owned)
+        sqlite3_finalize(st);
+    else
+        pf_stmt_done(st);
+    int rc = sqlite3_prepare_v2(db, sql.data, -1, &plan, NULL);
+    pf_buf_free(&sql);
+    if (rc != SQLITE_OK) return NULL;
+    pf_buf_puts(&out, "");
+    while (sqlite3_step(plan) == SQLITE_ROW) pf_buf_printf(&out, "%s\n", pf_col_text(plan, 3));
+    sqlite3_finalize(plan);
+    return pf_buf_steal(&out);
+}
+
 typedef struct {
     pf_job_row *rows;
     int n;

@@ -68,6 +68,9 @@ typedef int (*pf_job_scan_fn)(void *ctx, const pf_job_cols *c, pf_error *e);
 int pf_job_scan(sqlite3 *db, const pf_job_filter *f, pf_job_scan_fn fn, void *ctx, pf_error *e);
 /* The decoded row of a scanned one (free with pf_job_row_clear). */
 void pf_job_row_from_cols(const pf_job_cols *c, pf_job_row *out);
+/* SQLite's query plan for a filter's list query, one detail per line (malloc'd; NULL on
+ * error): tests check that no filter shape sorts or scans what an index could walk. */
+char *pf_job_list_plan(sqlite3 *db, const pf_job_filter *f);
 
 /* Every job that is not final and not deleted, oldest first (for start-up recovery). */
 int pf_job_list_unfinished(sqlite3 *db, pf_job_row **out, int *n, pf_error *e);

@@ -60,6 +60,10 @@ static const char *MIGRATIONS[] = {
     "  idx INTEGER NOT NULL, status TEXT NOT NULL, info TEXT NOT NULL,"
     "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
     "CREATE INDEX job_task_job ON job_task(job_pk);",
+    /* 2: GET /job?queue=Q alone used job_queue_status and sorted every job of the queue
+     * (315 ms at 10^6 jobs); this index walks the queue newest first and stops after a page.
+     * It is written only on insert and delete (a job never changes queue). */
+    "CREATE INDEX job_queue ON job(queue_name, pk) WHERE deleted_at = 0;",
 };
 
 int pf_schema_version(void)
