@@ -6,11 +6,14 @@
  * recorded whether or not a server is alive. The invariant that keeps a task from running
  * twice lives in the shim: the exclusive claim file. */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -193,6 +196,24 @@ static const pf_runtime_ops LOCAL_OPS = {
     .free = local_free,
 };
 
+/* Marks the task root as a "top directory" for ext2/3/4's Orlov allocator (chattr +T): the
+ * task directories are spread over block groups with free inodes instead of packed next to
+ * their parent, and their files follow them. On a disk where many files were deleted
+ * recently (earlier runs, other work) this makes creating a task's files ~10x cheaper: ext4
+ * without a journal scans past every recently deleted inode of the parent's group on each
+ * create (1 dir + 5 files: 7 ms -> 0.6 ms measured here). Elsewhere the ioctl fails: fine. */
+static void mark_topdir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    int flags = 0;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && !(flags & FS_TOPDIR_FL)) {
+        flags |= FS_TOPDIR_FL;
+        (void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
+    }
+    close(fd);
+}
+
 static int mkdir_p(char *path)
 {
     for (char *p = path + 1; *p; p++) {
@@ -226,6 +247,7 @@ pf_runtime *pf_local_runtime_new(const char *root_dir, const char *shim_path,
         pf_fail(e, "InternalError", "mkdir %s: %s", root_dir, strerror(errno));
         return NULL;
     }
+    mark_topdir(root);
     if (access(shim_path, X_OK) < 0) {
         pf_fail(e, "InvalidArguments", "shim %s: %s", shim_path, strerror(errno));
         return NULL;
