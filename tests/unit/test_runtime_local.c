@@ -157,6 +157,15 @@ static void test_stdout_file(void **state)
     char *log = slurp(st.log_path);
     assert_string_equal(log, "to-stderr\none\ntwo\n");
     free(log);
+    /* a bare name: next to the log, in the task's directory */
+    s = task("job-b-worker-5", "echo three");
+    s.stdout_path = "stdout";
+    st = run_task(f, &s);
+    char *want = task_file(f, s.name, "stdout");
+    got = slurp(want);
+    assert_string_equal(got, "three\n");
+    free(got);
+    free(want);
     s = task("job-b-worker-4", "true");
     s.stdout_path = "relative/path";
     pf_task_status bad;

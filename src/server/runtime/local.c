@@ -87,9 +87,11 @@ static int check_spec(const pf_task_spec *spec, pf_error *e)
     if (spec->workdir && *spec->workdir && spec->workdir[0] != '/')
         return pf_fail(e, "InvalidArguments", "task %s: workdir must be absolute: %s", spec->name,
                        spec->workdir);
-    if (spec->stdout_path && *spec->stdout_path && spec->stdout_path[0] != '/')
-        return pf_fail(e, "InvalidArguments", "task %s: stdout path must be absolute: %s",
-                       spec->name, spec->stdout_path);
+    const char *out = spec->stdout_path;
+    if (out && *out && out[0] != '/' && (strchr(out, '/') || !valid_name(out)))
+        return pf_fail(e, "InvalidArguments",
+                       "task %s: stdout path must be absolute or a file name: %s", spec->name,
+                       out);
     if (spec->cpu_milli < 0 || spec->mem_bytes < 0)
         return pf_fail(e, "InvalidArguments", "task %s: negative resource limit", spec->name);
     return 0;

@@ -64,13 +64,18 @@ int local_spec_fd(const pf_local *rt, const char *dir, const pf_task_spec *spec,
         if (mkdir(workdir, 0755) < 0 && errno != EEXIST)
             return pf_fail(e, "InternalError", "mkdir %s: %s", workdir, strerror(errno));
     }
+    char out[PATH_MAX] = "";
+    if (spec->stdout_path && spec->stdout_path[0] == '/')
+        snprintf(out, sizeof out, "%s", spec->stdout_path);
+    else if (spec->stdout_path && *spec->stdout_path &&
+             pf_path_join(out, sizeof out, dir, spec->stdout_path, e) < 0)
+        return -1;
     json_t *o =
         json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:s, s:I, s:I, s:o, s:s}", "name", spec->name,
                   "job_id", spec->job_id ? spec->job_id : "", "role", spec->role ? spec->role : "",
                   "index", spec->index, "command", spec->command, "env", build_env(spec->env),
                   "workdir", workdir, "cpu_milli", (json_int_t)spec->cpu_milli, "mem_bytes",
-                  (json_int_t)spec->mem_bytes, "cgroup", pf_cg_env_to_json(&rt->cg), "stdout",
-                  spec->stdout_path ? spec->stdout_path : "");
+                  (json_int_t)spec->mem_bytes, "cgroup", pf_cg_env_to_json(&rt->cg), "stdout", out);
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!s) return pf_fail(e, "InvalidArguments", "task %s: spec is not valid UTF-8", spec->name);

@@ -39,10 +39,12 @@ typedef struct pf_task_spec {
     const char *workdir;    /* NULL or "" = <root>/<task>/work, created by the runtime */
     int64_t cpu_milli;      /* cgroup limits (0 = none): cpu in millicores, memory in bytes */
     int64_t mem_bytes;
-    const char *stdout_path; /* NULL/"": stdout and stderr both go to the task log. Else an
-                                absolute file (created/truncated) that takes the task's stdout
-                                while stderr goes to the log; when the task has ended its
-                                content is appended to the log (workflow outputs.result) */
+    const char *stdout_path; /* NULL/"": stdout and stderr both go to the task log. Else a
+                                file (created/truncated) that takes the task's stdout while
+                                stderr goes to the log; when the task has ended its content is
+                                appended to the log (workflow outputs.result). Absolute, or a
+                                bare file name: then it lives next to the log (same directory
+                                as pf_task_status.log_path) and goes with the task's files */
 } pf_task_spec;
 
 typedef struct pf_task_status {

@@ -90,6 +90,8 @@ static char **node_env(const job_ent *j, const pf_wf_action *a, const char *task
 /* Script templates: the source goes to a file next to the task directories. */
 static int write_script(pf_app *app, const char *task, const char *src, char *path, size_t n)
 {
+    snprintf(path, n, "%s/scripts", app->cfg.data_dir);
+    mkdir(path, 0700);
     snprintf(path, n, "%s/scripts/%s", app->cfg.data_dir, task);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
@@ -99,11 +101,19 @@ static int write_script(pf_app *app, const char *task, const char *src, char *pa
     return ok ? 0 : -1;
 }
 
-/* Where a node's stdout is kept for outputs.result (Argo's result is stdout only, while the
- * task log holds stdout and stderr). */
-static void stdout_path(const pf_app *app, const char *task, char *out, size_t n)
+/* A node's stdout, kept apart for outputs.result (Argo's result is stdout only, while the
+ * task log holds stdout and stderr): a file of this name next to the node's log, in its task
+ * directory (the runtime appends it to the log at the end, and removes it with the task). */
+#define NODE_STDOUT "stdout"
+
+static void stdout_path(const task_ent *te, char *out, size_t n)
 {
-    snprintf(out, n, "%s/scripts/%s.stdout", app->cfg.data_dir, task);
+    snprintf(out, n, "%s", te->st.log_path);
+    char *slash = strrchr(out, '/');
+    if (slash && (size_t)(slash + 1 - out) + sizeof NODE_STDOUT <= n)
+        memcpy(slash + 1, NODE_STDOUT, sizeof NODE_STDOUT);
+    else
+        out[0] = '\0';
 }
 
 static void queue_node(pf_app *app, job_ent *j, const pf_wf_action *a)
@@ -111,9 +121,6 @@ static void queue_node(pf_app *app, job_ent *j, const pf_wf_action *a)
     char role[16];
     node_role(a->node_id, role);
     if (find_node(j, a->node_id)) return; /* already known (re-emitted after a restart) */
-    char dir[4200];
-    snprintf(dir, sizeof dir, "%s/scripts", app->cfg.data_dir);
-    mkdir(dir, 0700);
     task_ent *te = mgr_add_task(j, role, 0);
     snprintf(te->node_id, sizeof te->node_id, "%s", a->node_id);
     pf_error e;
@@ -248,14 +255,14 @@ bool wf_job_advance(pf_app *app, tx *t, job_ent *j)
     return settle(t, j);
 }
 
-static char *read_result(const pf_app *app, const task_ent *te)
+static char *read_result(const task_ent *te)
 {
     pf_buf b = PF_BUF_INIT;
     pf_error e;
     int64_t next = 0;
-    char path[4400];
-    stdout_path(app, te->name, path, sizeof path);
-    if (pf_log_follow(path, 0, RESULT_MAX, &b, &next, &e) < 0) pf_buf_reset(&b);
+    char path[sizeof te->st.log_path];
+    stdout_path(te, path, sizeof path);
+    if (!path[0] || pf_log_follow(path, 0, RESULT_MAX, &b, &next, &e) < 0) pf_buf_reset(&b);
     return pf_buf_steal(&b);
 }
 
@@ -263,7 +270,7 @@ bool wf_task_exited(pf_app *app, tx *t, job_ent *j, task_ent *te)
 {
     pf_sched_release(app->sched, te->name);
     mgr_task_row(t, j, te);
-    char *out = read_result(app, te);
+    char *out = read_result(te);
     int code = te->st.term_signal ? 128 + te->st.term_signal : te->st.exit_code;
     pf_error e;
     pf_wf_node_finished(j->wfst, te->node_id, code, out, pf_now_ms(), &e);
@@ -274,13 +281,11 @@ bool wf_task_exited(pf_app *app, tx *t, job_ent *j, task_ent *te)
 bool wf_task_admitted(pf_app *app, tx *t, job_ent *j, task_ent *te)
 {
     te->queued = false;
-    char out[4400];
-    stdout_path(app, te->name, out, sizeof out);
     pf_task_spec spec = {.job_id = j->row.id, .name = te->name, .role = te->role, .index = 0,
                          .command = te->command, .env = (const char *const *)te->env,
                          .cpu_milli = j->node_limits ? j->node_need.cpu : 0,
                          .mem_bytes = j->node_limits ? j->node_need.memory : 0,
-                         .stdout_path = out};
+                         .stdout_path = NODE_STDOUT};
     pf_error e;
     if (pf_runtime_start(app->rt, &spec, &te->st, &e) != 0) {
         /* the node cannot run at all: an Error node, and the workflow moves on */
