@@ -513,6 +513,7 @@ static void test_list_filters(void **state)
     expect_list(f->s, (pf_job_filter){.started_since_ms = 1}, NULL,
                 "j3 j2"); /* never started: out */
     expect_list(f->s, (pf_job_filter){.started_since_ms = pf_now_ms() + 60000}, NULL, "");
+    expect_list(f->s, (pf_job_filter){.started_since_ms = -5000}, NULL, "j3 j2"); /* pre-1970 */
     expect_list(f->s, (pf_job_filter){.started_since_ms = before, .status = "running"}, NULL, "j2");
     /* limit */
     expect_list(f->s, (pf_job_filter){.limit = 2}, NULL, "j5 j4");
@@ -849,6 +850,120 @@ static void test_tasks_and_runtime(void **state)
     pf_job_row_clear(&r);
 }
 
+/* ---- what drives a list query (probes, jobs.c) ---- */
+
+#define MANY 1100
+
+static int w_many(sqlite3 *db, void *arg, pf_error *e)
+{
+    (void)arg;
+    for (int i = 1; i <= MANY; i++) {
+        pf_job_row r;
+        memset(&r, 0, sizeof r);
+        snprintf(r.id, sizeof r.id, "m%04d", i);
+        snprintf(r.user, sizeof r.user, "root");
+        snprintf(r.queue, sizeof r.queue, "q");
+        snprintf(r.status, sizeof r.status, "init");
+        snprintf(r.priority, sizeof r.priority, "NORMAL");
+        r.config = json_pack("{s:{s:s}}", "labels", "team", "x");
+        if (i % 400 == 0)
+            json_object_set_new(json_object_get(r.config, "labels"), "rare", json_string("y"));
+        r.created_at = i;
+        int rc = pf_job_insert(db, &r, e);
+        json_decref(r.config);
+        if (rc) return rc;
+    }
+    /* every 100th job running since its creation time */
+    return sqlite3_exec(db,
+                        "UPDATE job SET status = 'running', activated_at = created_at "
+                        "WHERE created_at % 100 = 0",
+                        NULL, NULL, NULL) == SQLITE_OK
+               ? 0
+               : pf_store_fail(db, e, "many");
+}
+
+/* Lists with flt; checks the ids against want(i) over jobs MANY..1 (newest first, at most
+ * limit) and that the plan mentions (or not, with '!') a fragment. */
+static void expect_drive(pf_store *s, pf_job_filter flt, bool (*want)(int), const char *plan_has)
+{
+    flt.limit = 51;
+    char *plan = pf_job_list_plan(pf_store_reader(s), &flt);
+    bool neg = plan_has[0] == '!';
+    if ((strstr(plan, plan_has + neg) != NULL) == neg)
+        fail_msg("plan %s\"%s\":\n%s", neg ? "has " : "lacks ", plan_has + neg, plan);
+    free(plan);
+    int n;
+    pf_job_row *rows = list(s, &flt, &n);
+    int k = 0;
+    for (int i = MANY; i >= 1 && k < 51; i--) {
+        if (!want(i)) continue;
+        char id[16];
+        snprintf(id, sizeof id, "m%04d", i);
+        if (k >= n) fail_msg("missing %s", id);
+        assert_string_equal(rows[k].id, id);
+        k++;
+    }
+    assert_int_equal(n, k);
+    for (int i = 0; i < n; i++)
+        pf_job_row_clear(&rows[i]);
+    free(rows);
+}
+
+static bool all(int i)
+{
+    (void)i;
+    return true;
+}
+static bool running(int i)
+{
+    return i % 100 == 0;
+}
+static bool rare(int i)
+{
+    return i % 400 == 0;
+}
+static bool none(int i)
+{
+    (void)i;
+    return false;
+}
+static bool recent(int i)
+{
+    return i >= 1060;
+}
+static bool running_recent(int i)
+{
+    return running(i) && i >= 900;
+}
+
+static void test_list_drive_choice(void **state)
+{
+    fixture *f = *state;
+    pf_error e;
+    expect_ok(pf_store_write(f->s, w_many, NULL, &e), &e);
+    json_t *team = json_pack("{s:s}", "team", "x");
+    json_t *both = json_pack("{s:s, s:s}", "team", "x", "rare", "y");
+    /* a label every job has (over the probe cap): driven by the label index */
+    expect_drive(f->s, (pf_job_filter){.labels = team}, all, "SEARCH l0");
+    /* ... unless the status is the selective part */
+    expect_drive(f->s, (pf_job_filter){.labels = team, .status = "running"}, running, "!l0");
+    /* two pairs: the rarer one drives */
+    expect_drive(f->s, (pf_job_filter){.labels = both}, rare, "SEARCH l0");
+    expect_drive(f->s, (pf_job_filter){.labels = both, .status = "init"}, none, "SEARCH l0");
+    /* time filters few rows pass walk their index; ones most pass walk pk order */
+    int64_t future = pf_now_ms() + 3600000;
+    expect_drive(f->s, (pf_job_filter){.updated_since_ms = future}, none, "job_updated");
+    expect_drive(f->s, (pf_job_filter){.updated_since_ms = 1060}, recent, "job_updated");
+    expect_drive(f->s, (pf_job_filter){.updated_since_ms = 1}, all, "!job_updated");
+    expect_drive(f->s, (pf_job_filter){.started_since_ms = 900}, running_recent, "job_activated");
+    expect_drive(f->s, (pf_job_filter){.started_since_ms = future, .status = "init"}, none,
+                 "job_activated");
+    expect_drive(f->s, (pf_job_filter){.started_since_ms = 900, .labels = team}, running_recent,
+                 "job_activated");
+    json_decref(team);
+    json_decref(both);
+}
+
 /* ---- the list page as text (service/job_list.c) ---- */
 
 typedef struct {
@@ -1168,6 +1283,7 @@ int main(void)
         T(test_insert_get),
         T(test_list_filters),
         T(test_list_paging),
+        T(test_list_drive_choice),
         T(test_transition_guard_in_store),
         T(test_message_and_spec_updates),
         T(test_soft_delete_frees_id),
