@@ -5,13 +5,16 @@
 #include "server/http/router.h"
 #include "server/service/jobs.h"
 
+static void created(void *arg, int rc, const char *id, const pf_error *e)
+{
+    pf_deferred_reply(arg, rc, rc == 0 ? json_pack("{s:s}", "id", id) : NULL, e);
+}
+
+/* Answered once the job is committed; no thread waits for the commit meanwhile. */
 static void create(pf_req *r, pf_resp *w, const char *type)
 {
-    pf_error e;
     pf_caller c = PF_CALLER(r);
-    char id[64];
-    int rc = pf_jobs_create(r->app, &c, type, r->body, r->body_len, id, &e);
-    pf_reply(r, w, rc, rc == 0 ? json_pack("{s:s}", "id", id) : NULL, &e);
+    pf_jobs_create_async(r->app, &c, type, r->body, r->body_len, created, pf_req_defer(r, w));
 }
 
 void pf_h_job_create_single(pf_req *r, pf_resp *w)

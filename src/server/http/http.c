@@ -180,7 +180,55 @@ static void to_answer(pf_resp *w, const pf_req *r, pf_http_answer *a)
     memcpy(a->request_id, r->request_id, sizeof a->request_id);
 }
 
-static void on_serve(void *cls, const pf_http_msg *m, pf_http_answer *a)
+struct pf_deferred {
+    struct pf_http_conn *conn;
+    char request_id[64];
+    int64_t start_ns; /* 0 = no log line */
+    char method[16];
+    char *path;
+    char user[64];
+};
+
+static void log_line(const char *method, const char *path, int status, int64_t start_ns,
+                     const char *request_id, const char *user)
+{
+    pf_info("%s %s %d %.3fms request_id=%s user=%s", method, path, status,
+            (double)(pf_monotonic_ns() - start_ns) / 1e6, request_id, user[0] ? user : "-");
+}
+
+pf_deferred *pf_req_defer(const pf_req *r, pf_resp *w)
+{
+    pf_deferred *d = calloc(1, sizeof *d);
+    if (!d) abort();
+    d->conn = r->msg->conn;
+    memcpy(d->request_id, r->request_id, sizeof d->request_id);
+    if (pf_log_enabled(PF_LOG_INFO)) {
+        d->start_ns = pf_monotonic_ns();
+        snprintf(d->method, sizeof d->method, "%s", r->method);
+        d->path = strdup(r->msg->path);
+        memcpy(d->user, r->user, sizeof d->user);
+    }
+    w->deferred = true;
+    return d;
+}
+
+void pf_deferred_reply(pf_deferred *d, int rc, json_t *ok, const pf_error *e)
+{
+    pf_http_msg none = {.method = "", .path = ""};
+    pf_req r = {.msg = &none};
+    memcpy(r.request_id, d->request_id, sizeof r.request_id);
+    pf_resp w = {.status = 200};
+    pf_reply(&r, &w, rc, ok, e);
+    pf_http_answer a = {0};
+    to_answer(&w, &r, &a);
+    if (d->start_ns)
+        log_line(d->method, d->path ? d->path : "", w.status, d->start_ns, d->request_id, d->user);
+    pf_http_answer_later(d->conn, &a);
+    free(d->path);
+    free(d);
+}
+
+static bool on_serve(void *cls, const pf_http_msg *m, pf_http_answer *a)
 {
     pf_http *h = cls;
     int64_t start_ns = pf_log_enabled(PF_LOG_INFO) ? pf_monotonic_ns() : 0;
@@ -194,11 +242,10 @@ static void on_serve(void *cls, const pf_http_msg *m, pf_http_answer *a)
         fail_resp(&w, &r, "PathNotFound", NULL);
     else
         dispatch(&r, &w);
+    if (w.deferred) return false; /* a belongs to pf_deferred_reply now */
     to_answer(&w, &r, a);
-    if (start_ns)
-        pf_info("%s %s %d %.3fms request_id=%s user=%s", m->method, m->path, w.status,
-                (double)(pf_monotonic_ns() - start_ns) / 1e6, r.request_id,
-                r.user[0] ? r.user : "-");
+    if (start_ns) log_line(m->method, m->path, w.status, start_ns, r.request_id, r.user);
+    return true;
 }
 
 /* Requests the transport refuses before they reach a handler (malformed, too large). */

@@ -37,6 +37,7 @@ typedef struct pf_resp {
     int status;
     char *body;                    /* owned; NULL = empty body */
     pf_stream *stream;             /* owned; set instead of body for streamed responses */
+    bool deferred;                 /* pf_req_defer: answered later by pf_deferred_reply */
 } pf_resp;
 
 /* Query parameter (decoded, first value wins), NULL when absent. */
@@ -57,6 +58,13 @@ void pf_resp_error(pf_resp *w, const pf_req *r, const pf_error *e);
 
 /* The usual ending of a handler: rc != 0 → the error; else ok (stolen) or an empty 200. */
 void pf_reply(const pf_req *r, pf_resp *w, int rc, json_t *ok, const pf_error *e);
+
+/* An answer given after the handler returned (when a commit is done), holding no thread
+ * meanwhile: the handler calls pf_req_defer and leaves w alone; someone later calls
+ * pf_deferred_reply exactly once, from any thread, with what pf_reply would take. */
+typedef struct pf_deferred pf_deferred;
+pf_deferred *pf_req_defer(const pf_req *r, pf_resp *w);
+void pf_deferred_reply(pf_deferred *d, int rc, json_t *ok, const pf_error *e);
 
 typedef struct pf_http pf_http;
 /* Starts listening: one event loop per core, threads workers for requests that may block. */

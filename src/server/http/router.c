@@ -9,7 +9,7 @@ typedef struct {
     const char *method;
     const char *pattern;
     pf_handler handler;
-    bool quick; /* a read that never waits: may run on an event loop (server.h) */
+    bool quick; /* never waits (a read, or a write answered later): runs on an event loop */
 } route;
 
 static const route ROUTES[] = {
@@ -42,9 +42,9 @@ static const route ROUTES[] = {
     {"GET", "/fs", pf_h_fs_list, false},
     {"GET", "/fs/{}", pf_h_fs_show, true},
     {"DELETE", "/fs/{}", pf_h_fs_delete, false},
-    {"POST", "/job/single", pf_h_job_create_single, false},
-    {"POST", "/job/distributed", pf_h_job_create_distributed, false},
-    {"POST", "/job/workflow", pf_h_job_create_workflow, false},
+    {"POST", "/job/single", pf_h_job_create_single, true},
+    {"POST", "/job/distributed", pf_h_job_create_distributed, true},
+    {"POST", "/job/workflow", pf_h_job_create_workflow, true},
     {"GET", "/job", pf_h_job_list, false},
     {"GET", "/job/{}", pf_h_job_show, true},
     {"PUT", "/job/{}", pf_h_job_put, false},

@@ -37,12 +37,13 @@
 #define IN_MIN_FREE 2048
 
 /* C_DEAD: closed, freed at the end of the loop's round (events of the round may name it). */
-typedef enum { C_READ, C_BUSY, C_WRITE, C_STREAM, C_DRAIN, C_DEAD } cstate;
+/* C_NEW: accepted by another loop, on its way to this one. */
+typedef enum { C_NEW, C_READ, C_BUSY, C_WRITE, C_STREAM, C_DRAIN, C_DEAD } cstate;
 
 typedef struct loop loop;
-typedef struct conn conn;
+typedef struct pf_http_conn conn;
 
-struct conn {
+struct pf_http_conn {
     int fd;
     loop *lp;
     cstate state;
@@ -95,6 +96,8 @@ struct pf_http_server {
     atomic_bool stopping;   /* no new work: workers drain their queue and exit */
     atomic_bool loops_exit; /* loops leave (after workers and streams are gone) */
     atomic_int nconns;
+    atomic_int serving; /* requests in a handler or awaiting pf_http_answer_later */
+    atomic_uint next_loop; /* accepted connections are dealt to the loops in turn */
 };
 
 static void conn_close(conn *c);
@@ -312,12 +315,31 @@ static void hand_back(conn *c)
 
 static void *stream_main(void *arg);
 
-/* Runs the handler (loop thread for quick requests, else a worker). */
-static void serve(conn *c)
+/* Runs the handler (loop thread for quick requests, else a worker). false = it answers later
+ * (pf_http_answer_later), maybe already on another thread: c is no longer ours. */
+static bool serve(conn *c)
 {
     pf_http_server *s = c->lp->srv;
-    s->app.serve(s->app.cls, &c->msg, &c->ans);
     c->close_after = !c->head.keep_alive;
+    atomic_fetch_add(&s->serving, 1); /* before looking at stopping: see stop_threads */
+    if (s->stopping) {
+        s->app.refuse(s->app.cls, &c->head, 503, "the server is shutting down", &c->ans);
+        c->close_after = true;
+    } else if (!s->app.serve(s->app.cls, &c->msg, &c->ans)) {
+        return false;
+    }
+    atomic_fetch_sub(&s->serving, 1);
+    return true;
+}
+
+void pf_http_answer_later(conn *c, pf_http_answer *a)
+{
+    pf_http_server *s = c->lp->srv;
+    c->ans = *a;
+    memset(a, 0, sizeof *a);
+    build_head(c, false);
+    hand_back(c);
+    atomic_fetch_sub(&s->serving, 1);
 }
 
 static void *worker_main(void *arg)
@@ -333,7 +355,7 @@ static void *worker_main(void *arg)
         }
         pthread_mutex_unlock(&s->qmu);
         if (!c) break; /* stopping and nothing left */
-        serve(c);
+        if (!serve(c)) continue;
         if (c->ans.stream) {
             pthread_t t;
             pthread_attr_t at;
@@ -422,7 +444,8 @@ static void make_msg(conn *c)
                            .path = c->tbuf.data,
                            .query = &c->query,
                            .body = c->body.data ? c->body.data : "",
-                           .body_len = c->body.len};
+                           .body_len = c->body.len,
+                           .conn = c};
 }
 
 static void request_ready(conn *c)
@@ -430,8 +453,8 @@ static void request_ready(conn *c)
     pf_http_server *s = c->lp->srv;
     make_msg(c);
     if (s->app.quick(s->app.cls, &c->msg)) {
-        serve(c);
-        answer(c);
+        c->state = C_BUSY; /* until answered: a deferred answer comes back via hand_back */
+        if (serve(c)) answer(c);
         return;
     }
     c->state = C_BUSY;
@@ -604,6 +627,23 @@ static void free_dead(loop *lp)
     }
 }
 
+/* A new connection joins its loop (the loop's thread). */
+static void adopt(conn *c)
+{
+    loop *lp = c->lp;
+    c->state = C_READ;
+    c->last_ns = pf_monotonic_ns();
+    c->next = lp->conns;
+    if (lp->conns) lp->conns->prev = c;
+    lp->conns = c;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
+    if (epoll_ctl(lp->ep, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
+        conn_close(c);
+        return;
+    }
+    on_readable(c); /* the request may already be there */
+}
+
 static void accept_all(loop *lp)
 {
     pf_http_server *s = lp->srv;
@@ -629,18 +669,14 @@ static void accept_all(loop *lp)
             continue;
         }
         c->fd = fd;
-        c->lp = lp;
-        c->last_ns = pf_monotonic_ns();
-        c->next = lp->conns;
-        if (lp->conns) lp->conns->prev = c;
-        lp->conns = c;
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-                                 .data.ptr = c};
-        if (epoll_ctl(lp->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
-            conn_close(c);
-            continue;
-        }
-        on_readable(c); /* the request may already be there */
+        c->state = C_NEW;
+        /* One loop usually wins every accept of a burst: deal the connections out so that
+         * every core serves some. */
+        c->lp = &s->loops[atomic_fetch_add(&s->next_loop, 1) % s->nloops];
+        if (c->lp == lp)
+            adopt(c);
+        else
+            hand_back(c);
     }
 }
 
@@ -656,6 +692,11 @@ static void take_back(loop *lp)
     pthread_mutex_unlock(&lp->mu);
     while (c) {
         conn *next = c->qnext;
+        if (c->state == C_NEW) {
+            adopt(c);
+            c = next;
+            continue;
+        }
         c->state = C_WRITE;
         int rc = flush_out(c);
         if (rc < 0) {
@@ -780,6 +821,13 @@ static int loop_init(pf_http_server *s, loop *lp)
 
 static void loop_free(loop *lp)
 {
+    for (conn *c = lp->back_head, *next; c; c = next) { /* dealt to us, never adopted */
+        next = c->qnext;
+        if (c->state == C_NEW) {
+            close(c->fd);
+            conn_free(c);
+        }
+    }
     while (lp->conns) conn_close(lp->conns);
     free_dead(lp);
     if (lp->ep >= 0) close(lp->ep);
@@ -797,6 +845,8 @@ static void stop_threads(pf_http_server *s, unsigned loops_started, unsigned wor
     pthread_mutex_lock(&s->qmu);
     while (s->nstreams) pthread_cond_wait(&s->scv, &s->qmu);
     pthread_mutex_unlock(&s->qmu);
+    /* answers still owed (a commit in flight) need the loops to be sent */
+    while (atomic_load(&s->serving) > 0) usleep(1000);
     s->loops_exit = true;
     for (unsigned i = 0; i < loops_started; i++) {
         uint64_t one = 1;

@@ -25,6 +25,7 @@ typedef struct pf_http_msg {
     const pf_http_query *query;
     const char *body; /* NUL-terminated, may be empty */
     size_t body_len;
+    struct pf_http_conn *conn; /* for pf_http_answer_later */
 } pf_http_msg;
 
 /* A streamed body: next() appends what is new to out and returns 1 while more may come,
@@ -51,13 +52,20 @@ typedef struct pf_http_app {
     size_t max_body; /* larger request bodies are refused with 413 */
     /* May the request be answered on a loop thread (it never blocks for long)? */
     bool (*quick)(void *cls, const pf_http_msg *m);
-    void (*serve)(void *cls, const pf_http_msg *m, pf_http_answer *a);
+    /* Answers into a and returns true, or returns false having kept m->conn to answer later
+     * with pf_http_answer_later (then it must not touch a any more). */
+    bool (*serve)(void *cls, const pf_http_msg *m, pf_http_answer *a);
     /* An answer for a request the transport refuses (malformed, too large, …). */
     void (*refuse)(void *cls, const pf_http_head *head, int status, const char *message,
                    pf_http_answer *a); /* head: NULL when not parsed */
 } pf_http_app;
 
 typedef struct pf_http_server pf_http_server;
+
+/* The answer to a request whose serve() returned false, from any thread, exactly once. a is
+ * moved (its body and stream now belong to the connection). Waiting for something (a commit)
+ * this way holds no thread. */
+void pf_http_answer_later(struct pf_http_conn *conn, pf_http_answer *a);
 
 /* Listens on host:port with loops event loops and workers worker threads (0 = defaults:
  * one loop per core, 16 workers per core with at least 32). */

@@ -1,6 +1,7 @@
 /* job_create.c — POST /job/{single,distributed,workflow}: the validation order and messages
  * of api.md §3.2 (every failure is 400 JobCreateFailed), flavour resolution and static
  * admission (§3.1, §7.3, D9, D13), filesystems (§6.6), then one durable insert. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,13 +205,26 @@ static int member_queue(const json_t *m, const char *queue, pf_error *e)
     return 0;
 }
 
-typedef struct {
+/* A create between validation and its commit. */
+typedef struct create_op {
+    pf_app *app;
     pf_job_row row;
-} insert_arg;
+    pf_job_created_fn done;
+    void *arg;
+} create_op;
 
 static int insert_job(sqlite3 *db, void *arg, pf_error *e)
 {
-    return pf_job_insert(db, &((insert_arg *)arg)->row, e);
+    return pf_job_insert(db, &((create_op *)arg)->row, e);
+}
+
+static void on_committed(void *arg, int rc, const pf_error *e)
+{
+    create_op *op = arg;
+    if (rc == 0) pf_jobs_on_created(op->app, &op->row);
+    op->done(op->arg, rc, op->row.id, e);
+    pf_job_row_clear(&op->row);
+    free(op);
 }
 
 /* The member object of api.md §3.12, keys in upstream's order, server fields filled. */
@@ -360,52 +374,92 @@ static json_t *build_config(const char *type, json_t *req, const pf_queue *q,
     return cfg;
 }
 
-int pf_jobs_create(pf_app *app, const pf_caller *c, const char *type, const char *body,
-                   size_t len, char id_out[64], pf_error *e)
+/* The row of a validated request. */
+static void fill_row(pf_job_row *r, const pf_caller *c, const char *type, json_t *req,
+                     const pf_queue *q, const char *mode)
 {
-    json_t *raw = pf_json_parse_object(body, len, e);
-    if (!raw) return -1;
-    json_t *req = pf_job_request_decode(raw, type, e);
+    const char *priority = pf_priority_normalise(
+        json_string_value(json_object_get(json_object_get(req, "schedulingPolicy"), "priority")),
+        0);
+    const char *id = json_string_value(json_object_get(req, "id"));
+    if (id && *id)
+        snprintf(r->id, sizeof r->id, "%s", id);
+    else
+        pf_job_id(r->id);
+    snprintf(r->user, sizeof r->user, "%s", c->name);
+    snprintf(r->queue, sizeof r->queue, "%s", q->name);
+    snprintf(r->queue_id, sizeof r->queue_id, "%s", q->id);
+    snprintf(r->type, sizeof r->type, "%s", type);
+    const char *fw = json_string_value(json_object_get(req, "framework"));
+    snprintf(r->framework, sizeof r->framework, "%s",
+             strcmp(type, PF_JOB_WORKFLOW) == 0 ? "" : (fw ? fw : ""));
+    snprintf(r->status, sizeof r->status, "%s", PF_ST_INIT);
+    snprintf(r->priority, sizeof r->priority, "%s", priority);
+    const char *name = json_string_value(json_object_get(req, "name"));
+    r->name = strdup(name ? name : "");
+    r->message = strdup("");
+    r->config = build_config(type, req, q, priority, mode);
+    r->created_at = pf_now_ms();
+}
+
+void pf_jobs_create_async(pf_app *app, const pf_caller *c, const char *type, const char *body,
+                          size_t len, pf_job_created_fn done, void *arg)
+{
+    pf_error e;
+    json_t *raw = pf_json_parse_object(body, len, &e);
+    json_t *req = raw ? pf_job_request_decode(raw, type, &e) : NULL;
     json_decref(raw);
-    if (!req) return -1;
     pf_queue q;
     memset(&q, 0, sizeof q);
     const char *mode = "";
-    int rc = validate(app, c, type, req, &q, &mode, e);
-    if (rc == 0) {
-        const char *priority = pf_priority_normalise(
-            json_string_value(json_object_get(json_object_get(req, "schedulingPolicy"), "priority")),
-            0);
-        insert_arg a;
-        memset(&a, 0, sizeof a);
-        pf_job_row *r = &a.row;
-        const char *id = json_string_value(json_object_get(req, "id"));
-        if (id && *id)
-            snprintf(r->id, sizeof r->id, "%s", id);
-        else
-            pf_job_id(r->id);
-        snprintf(r->user, sizeof r->user, "%s", c->name);
-        snprintf(r->queue, sizeof r->queue, "%s", q.name);
-        snprintf(r->queue_id, sizeof r->queue_id, "%s", q.id);
-        snprintf(r->type, sizeof r->type, "%s", type);
-        const char *fw = json_string_value(json_object_get(req, "framework"));
-        snprintf(r->framework, sizeof r->framework, "%s",
-                 strcmp(type, PF_JOB_WORKFLOW) == 0 ? "" : (fw ? fw : ""));
-        snprintf(r->status, sizeof r->status, "%s", PF_ST_INIT);
-        snprintf(r->priority, sizeof r->priority, "%s", priority);
-        const char *name = json_string_value(json_object_get(req, "name"));
-        r->name = strdup(name ? name : "");
-        r->message = strdup("");
-        r->config = build_config(type, req, &q, priority, mode);
-        r->created_at = pf_now_ms();
-        rc = pf_store_write(app->store, insert_job, &a, e);
-        if (rc == 0) {
-            snprintf(id_out, 64, "%s", r->id);
-            pf_jobs_on_created(app, r);
-        }
-        pf_job_row_clear(r);
+    if (!req || validate(app, c, type, req, &q, &mode, &e) != 0) {
+        done(arg, -1, NULL, &e);
+    } else {
+        create_op *op = calloc(1, sizeof *op);
+        if (!op) abort();
+        op->app = app;
+        op->done = done;
+        op->arg = arg;
+        fill_row(&op->row, c, type, req, &q, mode);
+        pf_store_submit(app->store, insert_job, on_committed, op);
     }
     pf_queue_clear(&q);
     json_decref(req);
-    return rc;
+}
+
+/* pf_jobs_create: the caller's thread waits for the asynchronous create. */
+typedef struct create_wait {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+    int rc;
+    char *id_out;
+    pf_error *e;
+} create_wait;
+
+static void create_waited(void *arg, int rc, const char *id, const pf_error *e)
+{
+    create_wait *w = arg;
+    pthread_mutex_lock(&w->mu);
+    w->rc = rc;
+    if (rc == 0) snprintf(w->id_out, 64, "%s", id);
+    else *w->e = *e;
+    w->done = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+int pf_jobs_create(pf_app *app, const pf_caller *c, const char *type, const char *body,
+                   size_t len, char id_out[64], pf_error *e)
+{
+    create_wait w = {.id_out = id_out, .e = e};
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+    pf_jobs_create_async(app, c, type, body, len, create_waited, &w);
+    pthread_mutex_lock(&w.mu);
+    while (!w.done) pthread_cond_wait(&w.cv, &w.mu);
+    pthread_mutex_unlock(&w.mu);
+    pthread_cond_destroy(&w.cv);
+    pthread_mutex_destroy(&w.mu);
+    return w.rc;
 }

@@ -19,6 +19,8 @@ typedef struct write_op {
     pf_error *e;
     int rc;
     bool done;
+    pf_store_done_fn on_done; /* pf_store_submit: called after the commit; op is heap-owned */
+    pf_error own_e;
     struct write_op *next;
 } write_op;
 
@@ -113,6 +115,18 @@ static void *writer_main(void *arg)
         run_group(s, ops);
 
         atomic_fetch_add(&s->version, 1); /* before any waiter returns: it may read at once */
+        /* submitted ops first, outside the lock: their callbacks answer clients */
+        write_op **pp = &ops;
+        while (*pp) {
+            write_op *op = *pp;
+            if (!op->on_done) {
+                pp = &op->next;
+                continue;
+            }
+            *pp = op->next;
+            op->on_done(op->arg, op->rc, op->e);
+            free(op);
+        }
         pthread_mutex_lock(&s->mu);
         s->commits++;
         s->writes += (uint64_t)n;
@@ -180,23 +194,45 @@ sqlite3 *pf_store_reader(pf_store *s)
     return r->db;
 }
 
+/* Queues op for the writer; false (nothing queued) once the store is stopping. Locked. */
+static bool enqueue(pf_store *s, write_op *op)
+{
+    if (s->stopping) return false;
+    if (s->tail)
+        s->tail->next = op;
+    else
+        s->head = op;
+    s->tail = op;
+    pthread_cond_signal(&s->has_work);
+    return true;
+}
+
 int pf_store_write(pf_store *s, pf_store_write_fn fn, void *arg, pf_error *e)
 {
     write_op op = {.fn = fn, .arg = arg, .e = e};
     pthread_mutex_lock(&s->mu);
-    if (s->stopping) {
+    if (!enqueue(s, &op)) {
         pthread_mutex_unlock(&s->mu);
         return pf_fail(e, "ServiceUnavailable", NULL);
     }
-    if (s->tail)
-        s->tail->next = &op;
-    else
-        s->head = &op;
-    s->tail = &op;
-    pthread_cond_signal(&s->has_work);
     while (!op.done) pthread_cond_wait(&s->done, &s->mu);
     pthread_mutex_unlock(&s->mu);
     return op.rc;
+}
+
+void pf_store_submit(pf_store *s, pf_store_write_fn fn, pf_store_done_fn done, void *arg)
+{
+    write_op *op = calloc(1, sizeof *op);
+    if (!op) abort(); /* as pf_buf: nothing useful to do without memory */
+    *op = (write_op){.fn = fn, .arg = arg, .on_done = done};
+    op->e = &op->own_e;
+    pthread_mutex_lock(&s->mu);
+    bool queued = enqueue(s, op);
+    pthread_mutex_unlock(&s->mu);
+    if (!queued) {
+        done(arg, pf_fail(op->e, "ServiceUnavailable", NULL), op->e);
+        free(op);
+    }
 }
 
 uint64_t pf_store_version(pf_store *s)
