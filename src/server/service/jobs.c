@@ -55,19 +55,11 @@ static event *new_event(ev_kind k, const char *id)
     return ev;
 }
 
-static void copy_row(pf_job_row *dst, const pf_job_row *src)
-{
-    *dst = *src;
-    dst->name = strdup(src->name ? src->name : "");
-    dst->message = strdup(src->message ? src->message : "");
-    dst->config = json_deep_copy(src->config);
-    dst->runtime = src->runtime ? json_deep_copy(src->runtime) : NULL;
-}
-
-void pf_jobs_on_created(pf_app *app, const pf_job_row *row)
+void pf_jobs_on_created(pf_app *app, pf_job_row *row)
 {
     event *ev = new_event(EV_CREATED, row->id);
-    copy_row(&ev->row, row);
+    ev->row = *row; /* moved, not copied: this runs on the store's writer thread */
+    memset(row, 0, sizeof *row);
     post(app->jobs, ev);
 }
 

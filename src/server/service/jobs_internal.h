@@ -9,8 +9,9 @@
 #include "server/service/app.h"
 #include "server/store/jobs.h"
 
-/* Tells the manager about a job just committed (status init): it will be scheduled. */
-void pf_jobs_on_created(pf_app *app, const pf_job_row *row);
+/* Tells the manager about a job just committed (status init): it will be scheduled. Takes
+ * the row's contents (row is left zeroed). */
+void pf_jobs_on_created(pf_app *app, pf_job_row *row);
 /* A committed priority change of a waiting job. */
 void pf_jobs_on_priority(pf_app *app, const char *id, const char *priority);
 /* A committed stop: the manager stops the job's tasks, or ends it when none run. */
