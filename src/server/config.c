@@ -47,8 +47,9 @@ static const option OPTIONS[] = {
     {"--log-retention-seconds", "PF_LOG_RETENTION_SECONDS", NUM(OPT_I64, log_retention_seconds),
      "604800", "keep logs and work files of deleted jobs this long"},
     {"--http-threads", "PF_HTTP_THREADS", NUM(OPT_INT, http_threads), "0",
-     "HTTP worker threads (0 = 16 per core, at least 32: a request waiting for its commit "
-     "holds its thread, and many waiting requests share one commit)"},
+     "HTTP worker threads for requests that may wait: login, lists, logs, writes other than "
+     "job creation (0 = 16 per core, at least 32; quick reads and job creation run on one "
+     "event loop per core)"},
     {"--shim", "PF_SHIM_PATH", STR(shim_path), "",
      "path of paddleflow-shim (default: next to this binary)"},
 };
