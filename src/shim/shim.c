@@ -2,6 +2,7 @@
  * containerd-shim / conmon pattern).
  *
  *   paddleflow-shim <task dir>      (spawned by the server with a ready pipe on fd 3)
+ *   paddleflow-shim --spawner <room>   (forks a shim per request: spawner.c)
  *
  * It runs in a session of its own (so a SIGKILLed server does not take it down),
  * claims the task exclusively (a second shim for the same task runs nothing: this is what
@@ -239,19 +240,15 @@ static int run(shim *s)
     return 0;
 }
 
-int main(int argc, char **argv)
+int shim_main(const char *task_dir)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: paddleflow-shim <task dir>\n");
-        return 2;
-    }
     static shim s; /* large (paths); static keeps it off the stack */
     s.errfd = -1;
     detach();
     block_signals();
     setup_fds();
-    if (!realpath(argv[1], s.dir)) {
-        ready("error %s: %s", argv[1], strerror(errno));
+    if (!realpath(task_dir, s.dir)) {
+        ready("error %s: %s", task_dir, strerror(errno));
         return 1;
     }
     (void)!chdir(s.dir); /* do not pin the server's working directory */
@@ -286,4 +283,20 @@ int main(int argc, char **argv)
     json_decref(s.spec.root);
     free(s.spec.env);
     return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--spawner") == 0) {
+        /* argv[1..2] are contiguous: the room a forked shim writes its task dir into, so
+         * that its command line reads "paddleflow-shim <task dir>" as if exec'd */
+        char *end = argv[2] + strlen(argv[2]);
+        return shim_spawner(argv[1], (size_t)(end - argv[1]));
+    }
+    if (argc != 2) {
+        fprintf(stderr, "usage: paddleflow-shim <task dir>\n"
+                        "       paddleflow-shim --spawner <blank room>   (fd 3: the server)\n");
+        return 2;
+    }
+    return shim_main(argv[1]);
 }

@@ -1,5 +1,6 @@
-/* shim.h — paddleflow-shim's internal state, shared by its three files:
+/* shim.h — paddleflow-shim's internal state, shared by its files:
  *   shim.c       main: daemonize, claim, load the spec, start, record the exit
+ *   spawner.c    the fork server that starts shims without an exec each
  *   child.c      the forked child: process group, cgroup, log, workdir, exec /bin/sh -c
  *   supervise.c  the wait loop: reaping, stop (SIGTERM, grace timer, SIGKILL), killing
  *                every remaining process of the task
@@ -43,6 +44,13 @@ typedef struct shim {
     char enforced[160]; /* what the task's cgroups enforce (written with task.pid) */
     bool diag_open;     /* shim.log is open on stdout/stderr */
 } shim;
+
+/* shim.c: the supervisor of one task: claim, start, wait, record (never returns early
+ * without answering the server on fd 3). The exit status of the shim process. */
+int shim_main(const char *task_dir);
+/* spawner.c: the fork server (fd 3: the server's socket); returns when the server is gone.
+ * title/title_len: the command-line area a forked shim overwrites with its task dir. */
+int shim_spawner(char *title, size_t title_len);
 
 /* shim.c: opens shim.log (once) for the diagnostics that follow. */
 void shim_diag(shim *s);

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "server/runtime/local.h"
 #include "server/runtime/shim_proto.h"
 
@@ -183,6 +184,7 @@ static const char *local_cgroup_mode(pf_runtime *base)
 static void local_free(pf_runtime *base)
 {
     pf_local *rt = as_local(base);
+    local_spawner_stop(rt);
     local_watch_stop(rt);
     pthread_mutex_destroy(&rt->mu);
     free(rt);
@@ -259,7 +261,7 @@ pf_runtime *pf_local_runtime_new(const char *root_dir, const char *shim_path,
     rt->base.ops = &LOCAL_OPS;
     rt->on_exit = on_exit;
     rt->ctx = ctx;
-    rt->epfd = rt->evfd = -1;
+    rt->epfd = rt->evfd = rt->spawner_fd = -1;
     pthread_mutex_init(&rt->mu, NULL);
     if (!realpath(root, rt->root) || !realpath(shim_path, rt->shim)) {
         pf_fail(e, "InternalError", "realpath: %s", strerror(errno));
@@ -267,6 +269,8 @@ pf_runtime *pf_local_runtime_new(const char *root_dir, const char *shim_path,
         return NULL;
     }
     pf_cg_detect(&rt->cg);
+    if (local_spawner_start(rt) < 0)
+        pf_warn("runtime: shim spawner: %s; spawning each shim", strerror(errno));
     if (local_watch_start(rt, e) < 0) {
         local_free(&rt->base);
         return NULL;

@@ -49,6 +49,8 @@ typedef struct pf_local {
     uint64_t next_id;
     bool stopping;
 
+    int spawner_fd;  /* socket to the shim spawner (-1: none, shims are posix_spawn'ed) */
+    int spawner_pid;
     int epfd, evfd; /* evfd (epoll key 0) wakes the thread for reports and shutdown */
     pthread_t thread;
     bool thread_started;
@@ -76,6 +78,11 @@ int local_spec_fd(const pf_local *rt, const char *dir, const pf_task_spec *spec,
  * ("" when it died or did not answer in time). */
 int local_spawn_shim(const pf_local *rt, const char *dir, int spec_fd, char *reply, size_t len,
                      pf_error *e);
+
+/* Starts the spawner (the shim's fork server); -1 when it cannot (shims are then spawned
+ * one by one). Stop closes its socket (it exits; its shims live on) and reaps it. */
+int local_spawner_start(pf_local *rt);
+void local_spawner_stop(pf_local *rt);
 
 /* local_watch.c */
 int local_watch_start(pf_local *rt, pf_error *e);

@@ -1,10 +1,13 @@
 /* local_spawn.c — handing a task to a new paddleflow-shim: the spec, then the spawn.
  *
- * posix_spawn (vfork-fast, safe from a multi-threaded server) runs the shim with clean
- * signal state, in a session of its own, and a pipe on fd 3. The shim stays our child (no
- * double fork: a process less per task); a SIGKILL of the server does not reach it, and init
- * adopts it then. The watch thread reaps it through its pidfd. Its stdin is a memfd holding
- * the spec. We wait (bounded) for its one-line answer (shim_proto.h). */
+ * A shim is forked by the runtime's spawner (`paddleflow-shim --spawner`, started once with
+ * posix_spawn; src/shim/spawner.c): no exec, no dynamic loading per task. The request is one
+ * SOCK_SEQPACKET message with the spec memfd and the answer pipe attached. If the spawner is
+ * gone, the shim is posix_spawn'ed (vfork-fast, safe from a multi-threaded server) directly
+ * in a session of its own; it then stays our child and the watch thread reaps it through its
+ * pidfd. Either way a SIGKILL of the server does not reach the shim (init adopts it), its
+ * stdin is the spec and fd 3 the pipe of its one-line answer, which we wait for (bounded;
+ * shim_proto.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -123,7 +127,9 @@ static void read_answer(int fd, char *reply, size_t len)
     reply[strcspn(reply, "\n")] = '\0';
 }
 
-static int spawn(const pf_local *rt, const char *dir, int spec_fd, int answer_fd, pid_t *pid)
+/* posix_spawn of the shim binary: in_fd on stdin, fd3 on fd 3, /dev/null on 1-2, own
+ * session, clean signal state. */
+static int spawn(const pf_local *rt, char *const argv[], int in_fd, int fd3, pid_t *pid)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -131,20 +137,81 @@ static int spawn(const pf_local *rt, const char *dir, int spec_fd, int answer_fd
     sigemptyset(&none);
     sigfillset(&all);
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, spec_fd, STDIN_FILENO); /* the spec, read to EOF */
+    if (in_fd >= 0)
+        posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
+    else
+        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, answer_fd, PF_SHIM_READY_FD);
+    posix_spawn_file_actions_adddup2(&fa, fd3, PF_SHIM_READY_FD);
     posix_spawnattr_init(&attr);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
     posix_spawnattr_setflags(&attr,
                              POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-    char *const argv[] = {(char *)rt->shim, (char *)dir, NULL};
     int err = posix_spawn(pid, rt->shim, &fa, &attr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     return err;
+}
+
+/* Hands a start to the spawner: the task dir, and the spec and answer descriptors. */
+static int send_to_spawner(const pf_local *rt, const char *dir, int spec_fd, int answer_fd)
+{
+    int fds[2] = {spec_fd, answer_fd};
+    union {
+        char buf[CMSG_SPACE(sizeof fds)];
+        struct cmsghdr align;
+    } ctl;
+    memset(&ctl, 0, sizeof ctl);
+    struct iovec iov = {.iov_base = (void *)dir, .iov_len = strlen(dir)};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+                         .msg_controllen = sizeof ctl.buf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof fds);
+    memcpy(CMSG_DATA(c), fds, sizeof fds);
+    ssize_t n;
+    do {
+        n = sendmsg(rt->spawner_fd, &msg, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n == (ssize_t)iov.iov_len ? 0 : -1;
+}
+
+int local_spawner_start(pf_local *rt)
+{
+    int sv[2];
+    rt->spawner_fd = -1;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) return -1;
+    /* the spawner's end away from 0-3, which the file actions overwrite */
+    int theirs = fcntl(sv[1], F_DUPFD_CLOEXEC, 10);
+    close(sv[1]);
+    pid_t pid;
+    /* the blank argument is room for each forked shim's task dir (its command line) */
+    char room[PATH_MAX];
+    memset(room, ' ', sizeof room - 1);
+    room[sizeof room - 1] = '\0';
+    char *const argv[] = {(char *)rt->shim, "--spawner", room, NULL};
+    int err = theirs < 0 ? errno : spawn(rt, argv, -1, theirs, &pid);
+    if (theirs >= 0) close(theirs);
+    if (err) {
+        close(sv[0]);
+        return -1;
+    }
+    rt->spawner_fd = sv[0];
+    rt->spawner_pid = pid;
+    return 0;
+}
+
+void local_spawner_stop(pf_local *rt)
+{
+    if (rt->spawner_fd < 0) return;
+    close(rt->spawner_fd); /* EOF: it exits; its shims live on */
+    rt->spawner_fd = -1;
+    int st;
+    while (waitpid(rt->spawner_pid, &st, 0) < 0 && errno == EINTR) {
+    }
 }
 
 int local_spawn_shim(const pf_local *rt, const char *dir, int spec_fd, char *reply, size_t len,
@@ -159,8 +226,15 @@ int local_spawn_shim(const pf_local *rt, const char *dir, int spec_fd, char *rep
         close(p[0]);
         return pf_fail(e, "InternalError", "fcntl: %s", strerror(errno));
     }
+    if (rt->spawner_fd >= 0 && send_to_spawner(rt, dir, spec_fd, w) == 0) {
+        close(w);
+        read_answer(p[0], reply, len);
+        close(p[0]);
+        return 0; /* the spawner's child: the spawner reaps it */
+    }
     pid_t pid;
-    int err = spawn(rt, dir, spec_fd, w, &pid);
+    char *const argv[] = {(char *)rt->shim, (char *)dir, NULL};
+    int err = spawn(rt, argv, spec_fd, w, &pid);
     close(w);
     if (err) {
         close(p[0]);
