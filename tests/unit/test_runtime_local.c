@@ -1,6 +1,8 @@
 /* test_runtime_local.c — the local runtime with real processes: exit codes and signals,
  * environment, working directory, log capture, stop (graceful and SIGKILL after grace),
  * killing children and setsid'd grandchildren, idempotent start, remove, bad input. */
+#include <dirent.h>
+#include <sys/wait.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "server/runtime/taskfs.h"
 #include "test_runtime_util.h"
 
 typedef struct fixture {
@@ -172,6 +175,91 @@ static void test_stdout_file(void **state)
     pf_error e;
     assert_int_equal(pf_runtime_start(f->rt, &s, &bad, &e), -1);
     assert_string_equal(e.code, "InvalidArguments");
+}
+
+/* The pid of a child of ours whose command line holds needle (0 when none). */
+static int child_with_cmdline(const char *needle)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    int found = 0;
+    while (d && !found && (de = readdir(d))) {
+        int pid = atoi(de->d_name);
+        char path[64], buf[8192];
+        if (pid <= 0) continue;
+        snprintf(path, sizeof path, "/proc/%d/stat", pid);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        char *p = strrchr(buf, ')');
+        int ppid = 0;
+        if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1 || ppid != getpid()) continue;
+        snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+        f = fopen(path, "r");
+        if (!f) continue;
+        n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        for (size_t i = 0; i < n; i++)
+            if (!buf[i]) buf[i] = ' ';
+        buf[n] = '\0';
+        if (strstr(buf, needle)) found = pid;
+    }
+    if (d) closedir(d);
+    return found;
+}
+
+/* Shims come from the runtime's spawner and show their task dir in ps; when the spawner is
+ * gone, starts still work (the shim is spawned directly). */
+static void test_spawner_and_its_loss(void **state)
+{
+    (void)state;
+    char *root = make_root();
+    exit_log x;
+    exit_log_init(&x);
+    pf_runtime *rt = new_runtime(root, &x);
+    assert_non_null(rt);
+    int spawner = child_with_cmdline("paddleflow-shim --spawner");
+    assert_true(spawner > 0);
+    pf_error e;
+    pf_task_status st;
+    pf_task_spec s = task("job-s-worker-0", "sleep 30");
+    assert_int_equal(pf_runtime_start(rt, &s, &st, &e), 0);
+    char want[4200];
+    snprintf(want, sizeof want, "paddleflow-shim %s/%s", root, s.name);
+    /* the shim (the spawner's child) set its title before it claimed */
+    char path[64], buf[8192] = "";
+    pf_proc_rec claim;
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/%s", root, s.name);
+    assert_int_equal(pf_taskfs_read_proc(dir, "claim", &claim, NULL, 0, &e), 0);
+    snprintf(path, sizeof path, "/proc/%d/cmdline", claim.pid);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    for (size_t i = 0; i < n; i++)
+        if (!buf[i]) buf[i] = ' ';
+    buf[n] = '\0';
+    assert_non_null(strstr(buf, want));
+    assert_int_equal(pf_runtime_stop(rt, s.name, 0, &e), 0);
+    assert_true(wait_exit(&x, s.name, 5000, &st));
+    /* the spawner dies: the next start spawns its shim itself */
+    assert_int_equal(kill(spawner, SIGKILL), 0);
+    for (int i = 0; i < 200 && child_with_cmdline("--spawner") == spawner; i++) {
+        int ws;
+        if (waitpid(spawner, &ws, WNOHANG) == spawner) break;
+        usleep(5000);
+    }
+    s = task("job-s-worker-1", "exit 6");
+    assert_int_equal(pf_runtime_start(rt, &s, &st, &e), 0);
+    assert_true(wait_exit(&x, s.name, 5000, &st));
+    assert_int_equal(st.exit_code, 6);
+    pf_runtime_free(rt);
+    exit_log_destroy(&x);
+    rm_rf(root);
+    free(root);
 }
 
 static void test_bad_workdir(void **state)
@@ -390,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_exit_three),
         cmocka_unit_test(test_killed_by_signal),
         cmocka_unit_test(test_stdout_file),
+        cmocka_unit_test(test_spawner_and_its_loss),
         cmocka_unit_test(test_env_and_workdir),
         cmocka_unit_test(test_default_workdir_and_log),
         cmocka_unit_test(test_bad_workdir),

@@ -230,7 +230,17 @@ int local_spawn_shim(const pf_local *rt, const char *dir, int spec_fd, char *rep
         close(w);
         read_answer(p[0], reply, len);
         close(p[0]);
-        return 0; /* the spawner's child: the spawner reaps it */
+        if (reply[0]) return 0; /* the spawner's child: the spawner reaps it */
+        /* no answer: the spawner died with the request (or the machine is very slow); a
+         * shim of our own tries again — the claim keeps the task from running twice */
+        if (lseek(spec_fd, 0, SEEK_SET) != 0 || pipe2(p, O_CLOEXEC) < 0)
+            return pf_fail(e, "InternalError", "shim spawner: no answer");
+        w = fcntl(p[1], F_DUPFD_CLOEXEC, 10);
+        close(p[1]);
+        if (w < 0) {
+            close(p[0]);
+            return pf_fail(e, "InternalError", "fcntl: %s", strerror(errno));
+        }
     }
     pid_t pid;
     char *const argv[] = {(char *)rt->shim, (char *)dir, NULL};
