@@ -3,6 +3,7 @@
 
 #include "model/job_request.h"
 #include "server/http/router.h"
+#include "server/service/job_list.h"
 #include "server/service/jobs.h"
 
 static void created(void *arg, int rc, const char *id, const pf_error *e)
@@ -53,8 +54,8 @@ void pf_h_job_list(pf_req *r, pf_resp *w)
         .max_keys = pf_req_query(r, "maxKeys"),
         .marker = pf_req_query(r, "marker"),
     };
-    json_t *v = pf_jobs_list(r->app, &c, &q, &e);
-    pf_reply(r, w, v ? 0 : -1, v, &e);
+    size_t len;
+    pf_reply_text(r, w, pf_jobs_list_text(r->app, &c, &q, &len, &e), &e);
 }
 
 void pf_h_job_put(pf_req *r, pf_resp *w)

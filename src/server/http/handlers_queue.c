@@ -1,6 +1,4 @@
 /* handlers_queue.c — queues: HTTP <-> service mapping only (api.md §6.1). */
-#include <stdlib.h>
-
 #include "base/json.h"
 #include "server/http/router.h"
 #include "server/service/app.h"
@@ -31,13 +29,7 @@ void pf_h_queue_show(pf_req *r, pf_resp *w)
 {
     pf_error e;
     pf_caller c = PF_CALLER(r);
-    char *body = pf_queues_show(r->app, &c, r->params[0], &e);
-    if (body) {
-        free(w->body);
-        w->body = body;
-    } else {
-        pf_resp_error(w, r, &e);
-    }
+    pf_reply_text(r, w, pf_queues_show(r->app, &c, r->params[0], &e), &e);
 }
 
 void pf_h_queue_update(pf_req *r, pf_resp *w)

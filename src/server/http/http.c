@@ -50,6 +50,17 @@ void pf_reply(const pf_req *r, pf_resp *w, int rc, json_t *ok, const pf_error *e
     }
 }
 
+void pf_reply_text(const pf_req *r, pf_resp *w, char *body, const pf_error *e)
+{
+    if (!body) {
+        pf_resp_error(w, r, e);
+        return;
+    }
+    w->status = 200;
+    free(w->body);
+    w->body = body;
+}
+
 json_t *pf_req_json(const pf_req *r, pf_error *e)
 {
     return pf_json_parse_object(r->body, r->body_len, e);

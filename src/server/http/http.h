@@ -58,6 +58,9 @@ void pf_resp_error(pf_resp *w, const pf_req *r, const pf_error *e);
 
 /* The usual ending of a handler: rc != 0 → the error; else ok (stolen) or an empty 200. */
 void pf_reply(const pf_req *r, pf_resp *w, int rc, json_t *ok, const pf_error *e);
+/* The same for a body the service rendered itself: body (stolen, JSON text) or, when NULL,
+ * the error e. */
+void pf_reply_text(const pf_req *r, pf_resp *w, char *body, const pf_error *e);
 
 /* An answer given after the handler returned (when a commit is done), holding no thread
  * meanwhile: the handler calls pf_req_defer and leaves w alone; someone later calls

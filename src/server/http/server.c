@@ -265,10 +265,9 @@ static void answer_done(conn *c)
     c->in_off = c->in_len = 0;
 }
 
-/* Sends c->ans now (loop thread). */
+/* Sends c->out and c->ans now (loop thread); the rest goes when the socket drains. */
 static void answer(conn *c)
 {
-    if (!c->out.len) build_head(c, false);
     c->state = C_WRITE;
     int rc = flush_out(c);
     if (rc < 0) {
@@ -285,6 +284,7 @@ static void refuse(conn *c, int status, const char *message)
     reset_request(c);
     s->app.refuse(s->app.cls, had_head ? &c->head : NULL, status, message, &c->ans);
     c->close_after = true;
+    build_head(c, false);
     answer(c);
 }
 
@@ -454,7 +454,10 @@ static void request_ready(conn *c)
     make_msg(c);
     if (s->app.quick(s->app.cls, &c->msg)) {
         c->state = C_BUSY; /* until answered: a deferred answer comes back via hand_back */
-        if (serve(c)) answer(c);
+        if (serve(c)) {
+            build_head(c, false);
+            answer(c);
+        }
         return;
     }
     c->state = C_BUSY;
@@ -697,15 +700,9 @@ static void take_back(loop *lp)
             c = next;
             continue;
         }
-        c->state = C_WRITE;
-        int rc = flush_out(c);
-        if (rc < 0) {
-            conn_close(c);
-        } else if (rc > 0) {
-            answer_done(c);
-            process(c);
-            on_readable(c);
-        }
+        answer(c); /* head built by the worker, pf_http_answer_later or the stream */
+        if (c->state == C_READ) process(c);
+        on_readable(c); /* input (or a drain) that raised no edge we acted on */
         c = next;
     }
 }

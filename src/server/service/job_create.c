@@ -221,8 +221,12 @@ static int insert_job(sqlite3 *db, void *arg, pf_error *e)
 static void on_committed(void *arg, int rc, const pf_error *e)
 {
     create_op *op = arg;
-    if (rc == 0) pf_jobs_on_created(op->app, &op->row);
-    op->done(op->arg, rc, op->row.id, e);
+    char id[sizeof op->row.id];
+    memcpy(id, op->row.id, sizeof id);
+    /* the manager hears of the job before its creator does: a stop sent right after the
+     * answer must find it */
+    if (rc == 0) pf_jobs_on_created(op->app, &op->row); /* takes the row */
+    op->done(op->arg, rc, id, e);
     pf_job_row_clear(&op->row);
     free(op);
 }
