@@ -53,6 +53,8 @@ static int receive(char *dir, size_t len, int fds[2])
 
 int shim_spawner(char *title, size_t title_len)
 {
+    /* nothing of the server's stays open here (its database, its listening socket) */
+    close_range(SPAWNER_FD + 1, ~0U, 0);
     signal(SIGCHLD, SIG_IGN); /* the shims we fork are reaped by the kernel */
     signal(SIGPIPE, SIG_IGN);
     for (;;) {

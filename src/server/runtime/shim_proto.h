@@ -19,6 +19,8 @@
  *   exit.json  shim after the task and all its processes are gone (or the server when the
  *              shim died: "supervisor lost")                 the final record (JSON)
  *   output.log the task (stdout+stderr, O_APPEND)
+ *   <stdout>   the task's stdout when the spec names a file for it (workflow nodes: "stdout");
+ *              the shim appends it to output.log when the task has ended
  *   shim.log   the shim's own diagnostics
  *   work/      default working directory of the task
  */
