@@ -158,6 +158,27 @@ static void test_cpu_quota_and_membership(void **state)
     assert_int_equal(access(dir, F_OK), -1); /* the task cgroup is removed after exit */
 }
 
+/* No limit at all: no task cgroup (its join would delay the exec by an RCU grace period);
+ * the task stays in the cgroup it was started in, and enforced says why. */
+static void test_no_limits_no_cgroup(void **state)
+{
+    fixture *f = *state;
+    if (!have_cgroups(f)) skip();
+    pf_task_spec s = task("job-m-worker-9", "echo ready; sleep 30");
+    pf_error e;
+    pf_task_status st;
+    assert_int_equal(pf_runtime_start(f->rt, &s, &st, &e), 0);
+    assert_true(wait_file_has(st.log_path, "ready", 3000));
+    char dir[4096];
+    cgroup_dir_of(st.pid, pf_runtime_cgroup_mode(f->rt), dir, sizeof dir);
+    assert_null(strstr(dir, s.name));
+    assert_int_equal(pf_runtime_status(f->rt, s.name, &st, &e), 0);
+    assert_non_null(strstr(st.enforced, "no limits requested"));
+    assert_int_equal(pf_runtime_stop(f->rt, s.name, 1, &e), 0);
+    assert_true(wait_exit(&f->exits, s.name, 5000, &st));
+    assert_true(st.stop_requested);
+}
+
 static void test_no_cgroup_mode(void **state)
 {
     fixture *f = *state;
@@ -195,6 +216,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mode_and_enforced),
+        cmocka_unit_test(test_no_limits_no_cgroup),
         cmocka_unit_test(test_memory_limit_kills),
         cmocka_unit_test(test_within_limit_succeeds),
         cmocka_unit_test(test_cpu_quota_and_membership),
