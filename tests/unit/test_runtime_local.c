@@ -210,6 +210,21 @@ static int child_with_cmdline(const char *needle)
     return found;
 }
 
+typedef struct start_arg {
+    pf_runtime *rt;
+    pf_task_spec spec;
+    int rc;
+} start_arg;
+
+static void *start_thread(void *p)
+{
+    start_arg *a = p;
+    pf_error e;
+    pf_task_status st;
+    a->rc = pf_runtime_start(a->rt, &a->spec, &st, &e);
+    return NULL;
+}
+
 /* Shims come from the runtime's spawner and show their task dir in ps; when the spawner is
  * gone, starts still work (the shim is spawned directly). */
 static void test_spawner_and_its_loss(void **state)
@@ -245,13 +260,24 @@ static void test_spawner_and_its_loss(void **state)
     assert_non_null(strstr(buf, want));
     assert_int_equal(pf_runtime_stop(rt, s.name, 0, &e), 0);
     assert_true(wait_exit(&x, s.name, 5000, &st));
-    /* the spawner dies: the next start spawns its shim itself */
+    /* the spawner dies holding a request (stopped, then killed): that start is answered by
+     * a shim spawned directly */
+    assert_int_equal(kill(spawner, SIGSTOP), 0);
+    start_arg a = {.rt = rt, .spec = task("job-s-worker-2", "exit 7")};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, start_thread, &a), 0);
+    usleep(200000);
     assert_int_equal(kill(spawner, SIGKILL), 0);
-    for (int i = 0; i < 200 && child_with_cmdline("--spawner") == spawner; i++) {
+    pthread_join(th, NULL);
+    assert_int_equal(a.rc, 0);
+    assert_true(wait_exit(&x, a.spec.name, 5000, &st));
+    assert_int_equal(st.exit_code, 7);
+    for (int i = 0; i < 200; i++) {
         int ws;
         if (waitpid(spawner, &ws, WNOHANG) == spawner) break;
         usleep(5000);
     }
+    /* and with the spawner gone, every start spawns its shim itself */
     s = task("job-s-worker-1", "exit 6");
     assert_int_equal(pf_runtime_start(rt, &s, &st, &e), 0);
     assert_true(wait_exit(&x, s.name, 5000, &st));

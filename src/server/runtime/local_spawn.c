@@ -214,8 +214,58 @@ void local_spawner_stop(pf_local *rt)
     }
 }
 
+/* A new memfd with the same spec (pread: the original's offset is left alone). */
+static int copy_spec(int spec_fd)
+{
+    struct stat sb;
+    if (fstat(spec_fd, &sb) < 0 || sb.st_size <= 0 || sb.st_size > MAX_SPEC_BYTES) return -1;
+    size_t n = (size_t)sb.st_size;
+    char *buf = malloc(n);
+    if (!buf) abort();
+    int fd = -1;
+    if (pread(spec_fd, buf, n, 0) == (ssize_t)n) fd = memfd_create("pf-spec", MFD_CLOEXEC);
+    if (fd >= 0 && write(fd, buf, n) != (ssize_t)n) {
+        close(fd);
+        fd = -1;
+    }
+    free(buf);
+    if (fd >= 0 && lseek(fd, 0, SEEK_SET) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+static int local_spawn_direct(const pf_local *rt, const char *dir, int spec_fd, char *reply,
+                              size_t len, pf_error *e);
+
 int local_spawn_shim(const pf_local *rt, const char *dir, int spec_fd, char *reply, size_t len,
                      pf_error *e)
+{
+    if (rt->spawner_fd < 0) return local_spawn_direct(rt, dir, spec_fd, reply, len, e);
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0) return pf_fail(e, "InternalError", "pipe: %s", strerror(errno));
+    int sent = send_to_spawner(rt, dir, spec_fd, p[1]);
+    close(p[1]);
+    if (sent < 0) { /* the spawner is gone */
+        close(p[0]);
+        return local_spawn_direct(rt, dir, spec_fd, reply, len, e);
+    }
+    read_answer(p[0], reply, len);
+    close(p[0]);
+    if (reply[0]) return 0; /* the spawner's child: the spawner reaps it */
+    /* no answer: the spawner died with the request (or the machine is very slow); a shim of
+     * our own tries again — the claim keeps the task from running twice. It gets a copy of
+     * the spec: a slow first shim may still be reading the shared offset. */
+    int copy = copy_spec(spec_fd);
+    if (copy < 0) return pf_fail(e, "InternalError", "shim spawner: no answer");
+    int rc = local_spawn_direct(rt, dir, copy, reply, len, e);
+    close(copy);
+    return rc;
+}
+
+static int local_spawn_direct(const pf_local *rt, const char *dir, int spec_fd, char *reply,
+                              size_t len, pf_error *e)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) return pf_fail(e, "InternalError", "pipe: %s", strerror(errno));
@@ -225,22 +275,6 @@ int local_spawn_shim(const pf_local *rt, const char *dir, int spec_fd, char *rep
     if (w < 0) {
         close(p[0]);
         return pf_fail(e, "InternalError", "fcntl: %s", strerror(errno));
-    }
-    if (rt->spawner_fd >= 0 && send_to_spawner(rt, dir, spec_fd, w) == 0) {
-        close(w);
-        read_answer(p[0], reply, len);
-        close(p[0]);
-        if (reply[0]) return 0; /* the spawner's child: the spawner reaps it */
-        /* no answer: the spawner died with the request (or the machine is very slow); a
-         * shim of our own tries again — the claim keeps the task from running twice */
-        if (lseek(spec_fd, 0, SEEK_SET) != 0 || pipe2(p, O_CLOEXEC) < 0)
-            return pf_fail(e, "InternalError", "shim spawner: no answer");
-        w = fcntl(p[1], F_DUPFD_CLOEXEC, 10);
-        close(p[1]);
-        if (w < 0) {
-            close(p[0]);
-            return pf_fail(e, "InternalError", "fcntl: %s", strerror(errno));
-        }
     }
     pid_t pid;
     char *const argv[] = {(char *)rt->shim, (char *)dir, NULL};
