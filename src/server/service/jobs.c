@@ -23,6 +23,7 @@
 #include "base/log.h"
 #include "base/resources.h"
 #include "base/timeutil.h"
+#include "model/job_request.h"
 #include "model/status.h"
 #include "server/runtime/runtime.h"
 #include "server/sched/sched.h"
@@ -113,6 +114,7 @@ void mgr_drop_job(struct pf_jobsvc *m, job_ent *j)
     job_ent **pp = &m->jobs[bucket(j->row.id)];
     while (*pp && *pp != j) pp = &(*pp)->next;
     if (*pp) *pp = j->next;
+    if (strcmp(j->row.type, PF_JOB_WORKFLOW) == 0) m->nworkflows--;
     if (j->wf_dirty) wf_forget_dirty(m, j);
     pf_job_row_clear(&j->row);
     for (int i = 0; i < j->ntasks; i++) {
@@ -164,6 +166,7 @@ static job_ent *add_job(struct pf_jobsvc *m, pf_job_row *row /* stolen */)
         int reps = (int)json_integer_value(json_object_get(mb, "replicas"));
         for (int r = 0; r < reps; r++) mgr_add_task(j, role, r);
     }
+    if (strcmp(j->row.type, PF_JOB_WORKFLOW) == 0) m->nworkflows++;
     unsigned b = bucket(j->row.id);
     j->next = m->jobs[b];
     m->jobs[b] = j;
@@ -417,7 +420,7 @@ static void handle_event(pf_app *app, tx *t, event *ev)
     case EV_CREATED:
         if (mgr_find_job(m, ev->row.id)) break;
         j = add_job(m, &ev->row);
-        if (strcmp(j->row.type, "workflow") == 0) {
+        if (strcmp(j->row.type, PF_JOB_WORKFLOW) == 0) {
             pf_error e;
             if (wf_job_init(j, &e) != 0) {
                 char msg[PF_ERR_MSG_MAX + 64];
@@ -551,6 +554,7 @@ static void reconcile(pf_app *app, tx *t)
 static int64_t next_deadline(struct pf_jobsvc *m)
 {
     int64_t next = INT64_MAX;
+    if (!m->nworkflows) return next; /* the scan below walks every unfinished job */
     for (int b = 0; b < NBUCKETS; b++)
         for (job_ent *j = m->jobs[b]; j; j = j->next)
             if (j->wf) {
@@ -564,6 +568,7 @@ static int64_t next_deadline(struct pf_jobsvc *m)
 static void run_deadlines(pf_app *app, tx *t, int64_t now)
 {
     struct pf_jobsvc *m = app->jobs;
+    if (!m->nworkflows) return;
     for (int b = 0; b < NBUCKETS; b++)
         for (job_ent *j = m->jobs[b], *next; j; j = next) {
             next = j->next;
@@ -657,7 +662,7 @@ static void recover(pf_app *app)
     int adopted = 0, queued = 0;
     for (int i = 0; i < n; i++) {
         job_ent *j = add_job(m, &rows[i]);
-        if (strcmp(j->row.type, "workflow") == 0) {
+        if (strcmp(j->row.type, PF_JOB_WORKFLOW) == 0) {
             if (wf_job_init(j, &e) != 0) {
                 pf_logerr("recovery: workflow %s: %s", j->row.id, e.message);
                 mgr_drop_job(m, j);

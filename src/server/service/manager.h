@@ -72,6 +72,7 @@ struct pf_jobsvc {
     bool stopping, woken;
     event *head, *tail;
     job_ent *jobs[NBUCKETS]; /* unfinished jobs by id (manager thread only) */
+    int nworkflows;          /* of them workflow jobs: no deadline scan over the rest when 0 */
     int64_t next_cleanup;    /* when deleted jobs' files are next looked at */
     job_ent **dirty;         /* workflows whose engine state changed this round */
     size_t ndirty, capdirty;
