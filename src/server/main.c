@@ -3,6 +3,7 @@
  * then waits for SIGTERM/SIGINT and shuts down in reverse order. */
 #include <errno.h>
 #include <pthread.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -60,6 +61,11 @@ int main(int argc, char **argv)
     if (!app.cfg.shim_path[0]) pf_local_shim_path(app.cfg.shim_path, sizeof app.cfg.shim_path);
     raise_fd_limit();
     signal(SIGPIPE, SIG_IGN);
+    /* Big answers (a page of 1,000 jobs is ~2 MB) straight from mmap and back to the system
+     * when freed. glibc's default threshold rises to the size of the largest block freed,
+     * after which such buffers come from the thread arenas and stay in RSS (16 concurrent
+     * 1,000-job pages left 130 MB resident; 84 MB with this). */
+    mallopt(M_MMAP_THRESHOLD, 256 << 10);
     if (sodium_init() < 0) {
         pf_logerr("libsodium failed to initialise");
         return 1;
