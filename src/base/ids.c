@@ -16,18 +16,22 @@ static void hex(const unsigned char *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static void uuid_bytes(unsigned char b[16])
+/* The version-4 and variant bits of a random UUID. */
+static void set_v4(unsigned char b[16])
 {
-    randombytes_buf(b, 16);
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
 }
 
-/* 16 bytes as a version-4 UUID string (the version and variant bits are set here). */
-static void uuid_format(unsigned char b[16], char out[PF_UUID_LEN])
+static void uuid_bytes(unsigned char b[16])
 {
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    randombytes_buf(b, 16);
+    set_v4(b);
+}
+
+/* 16 bytes as a UUID string with dashes. */
+static void uuid_format(const unsigned char b[16], char out[PF_UUID_LEN])
+{
     char h[33];
     hex(b, 16, h);
     char *o = out;
@@ -41,7 +45,7 @@ static void uuid_format(unsigned char b[16], char out[PF_UUID_LEN])
 void pf_uuid4(char out[PF_UUID_LEN])
 {
     unsigned char b[16];
-    randombytes_buf(b, 16);
+    uuid_bytes(b);
     uuid_format(b, out);
 }
 
@@ -88,5 +92,6 @@ void pf_request_id(char out[PF_UUID_LEN])
         z ^= z >> 31;
         memcpy(b + 8 * k, &z, sizeof z);
     }
+    set_v4(b);
     uuid_format(b, out);
 }

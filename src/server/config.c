@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/log.h"
 
@@ -143,10 +142,6 @@ int pf_config_load(pf_config *cfg, int argc, char **argv, FILE *out, FILE *err)
     if (pf_log_parse_level(cfg->log_level) < 0) {
         fprintf(err, "paddleflow-server: --log-level must be debug, info, warn or error\n");
         return -1;
-    }
-    if (cfg->http_threads == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        cfg->http_threads = n > 0 && n * 16 > 32 ? (int)(n * 16) : 32;
     }
     return 0;
 }

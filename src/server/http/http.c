@@ -3,7 +3,6 @@
  * transport (connections, threads, limits) is server.c. */
 #include "server/http/http.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>

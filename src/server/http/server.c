@@ -1,7 +1,7 @@
 /* server.c — the HTTP/1.1 transport (see server.h for the threading model).
  *
  * A connection belongs to its loop thread; only that thread changes its state or frees it.
- * While a worker or a stream thread holds it (C_BUSY, C_STREAM) the loop ignores its events
+ * While a worker or a stream thread holds it (C_BUSY) the loop ignores its events
  * and, when it is handed back, reads until EAGAIN — so no edge of the edge-triggered epoll is
  * lost. Each connection is registered once for IN|OUT|RDHUP: answering a request costs no
  * epoll_ctl. Requests are parsed into per-connection buffers that are reused, so a keep-alive
@@ -38,7 +38,7 @@
 
 /* C_DEAD: closed, freed at the end of the loop's round (events of the round may name it). */
 /* C_NEW: accepted by another loop, on its way to this one. */
-typedef enum { C_NEW, C_READ, C_BUSY, C_WRITE, C_STREAM, C_DRAIN, C_DEAD } cstate;
+typedef enum { C_NEW, C_READ, C_BUSY, C_WRITE, C_DRAIN, C_DEAD } cstate;
 
 typedef struct loop loop;
 typedef struct pf_http_conn conn;
@@ -82,7 +82,6 @@ struct loop {
 
 struct pf_http_server {
     pf_http_app app;
-    size_t max_body;
     int lfd;
     loop *loops;
     unsigned nloops;
@@ -91,12 +90,10 @@ struct pf_http_server {
     pthread_mutex_t qmu;
     pthread_cond_t qcv;
     conn *q_head, *q_tail;
-    int nstreams;
-    pthread_cond_t scv;
     atomic_bool stopping;   /* no new work: workers drain their queue and exit */
     atomic_bool loops_exit; /* loops leave (after workers and streams are gone) */
     atomic_int nconns;
-    atomic_int serving; /* requests in a handler or awaiting pf_http_answer_later */
+    atomic_int serving; /* requests in a handler, awaiting pf_http_answer_later or streaming */
     atomic_uint next_loop; /* accepted connections are dealt to the loops in turn */
 };
 
@@ -342,6 +339,28 @@ void pf_http_answer_later(conn *c, pf_http_answer *a)
     atomic_fetch_sub(&s->serving, 1);
 }
 
+/* Hands a streamed answer to a thread of its own. false: none could be started, and the
+ * answer is now a 503 refusal. */
+static bool start_stream(conn *c)
+{
+    pf_http_server *s = c->lp->srv;
+    pthread_t t;
+    pthread_attr_t at;
+    pthread_attr_init(&at);
+    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+    atomic_fetch_add(&s->serving, 1); /* owed until the stream ends: see stop_threads */
+    bool started = pthread_create(&t, &at, stream_main, c) == 0;
+    pthread_attr_destroy(&at);
+    if (started) return true;
+    atomic_fetch_sub(&s->serving, 1);
+    c->ans.stream->free(c->ans.stream->ctx);
+    free(c->ans.stream);
+    c->ans.stream = NULL;
+    s->app.refuse(s->app.cls, &c->head, 503, "too many streams; try again", &c->ans);
+    c->close_after = true;
+    return false;
+}
+
 static void *worker_main(void *arg)
 {
     pf_http_server *s = arg;
@@ -356,29 +375,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&s->qmu);
         if (!c) break; /* stopping and nothing left */
         if (!serve(c)) continue;
-        if (c->ans.stream) {
-            pthread_t t;
-            pthread_attr_t at;
-            pthread_attr_init(&at);
-            pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-            pthread_mutex_lock(&s->qmu);
-            s->nstreams++;
-            pthread_mutex_unlock(&s->qmu);
-            if (pthread_create(&t, &at, stream_main, c) != 0) {
-                pthread_mutex_lock(&s->qmu);
-                s->nstreams--;
-                pthread_mutex_unlock(&s->qmu);
-                c->ans.stream->free(c->ans.stream->ctx);
-                free(c->ans.stream);
-                c->ans.stream = NULL;
-                s->app.refuse(s->app.cls, &c->head, 503, "too many streams; try again", &c->ans);
-                c->close_after = true;
-                build_head(c, false);
-                hand_back(c);
-            }
-            pthread_attr_destroy(&at);
-            continue;
-        }
+        if (c->ans.stream && start_stream(c)) continue;
         build_head(c, false);
         hand_back(c);
     }
@@ -423,10 +420,7 @@ static void *stream_main(void *arg)
     pf_buf_reset(&c->out); /* everything is sent */
     c->sent = 0;
     hand_back(c);
-    pthread_mutex_lock(&s->qmu);
-    s->nstreams--;
-    pthread_cond_broadcast(&s->scv);
-    pthread_mutex_unlock(&s->qmu);
+    atomic_fetch_sub(&s->serving, 1);
     return NULL;
 }
 
@@ -490,7 +484,7 @@ static bool take_head(conn *c)
                                   : "the request is not valid HTTP/1.1");
         return false;
     }
-    if (c->head.content_length > (int64_t)s->max_body) {
+    if (c->head.content_length > (int64_t)s->app.max_body) {
         refuse(c, 413, "the request body is larger than the 4 MiB limit");
         return false;
     }
@@ -518,7 +512,7 @@ static bool take_body(conn *c)
     }
     size_t used = 0;
     pf_chunked_rc rc =
-        pf_chunked_decode(&c->chunked, c->in + c->in_off, avail, &used, &c->body, s->max_body);
+        pf_chunked_decode(&c->chunked, c->in + c->in_off, avail, &used, &c->body, s->app.max_body);
     c->in_off += used;
     if (rc == PF_CHUNKED_TOO_LARGE)
         refuse(c, 413, "the request body is larger than the 4 MiB limit");
@@ -584,6 +578,14 @@ static void on_readable(conn *c)
             return;
         }
     }
+}
+
+/* After an answer went out: requests already buffered, then input (or a drain) that raised no
+ * edge we acted on while the connection was busy. */
+static void resume(conn *c)
+{
+    if (c->state == C_READ) process(c);
+    on_readable(c);
 }
 
 /* ---- connections and loops ---- */
@@ -701,8 +703,7 @@ static void take_back(loop *lp)
             continue;
         }
         answer(c); /* head built by the worker, pf_http_answer_later or the stream */
-        if (c->state == C_READ) process(c);
-        on_readable(c); /* input (or a drain) that raised no edge we acted on */
+        resume(c);
         c = next;
     }
 }
@@ -718,7 +719,7 @@ static void sweep(loop *lp)
     }
 }
 
-static void on_event(loop *lp, conn *c, uint32_t events)
+static void on_event(conn *c, uint32_t events)
 {
     if (c->state == C_WRITE && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
         int rc = flush_out(c);
@@ -729,14 +730,12 @@ static void on_event(loop *lp, conn *c, uint32_t events)
         if (rc == 0) return;
         c->last_ns = pf_monotonic_ns();
         answer_done(c);
-        process(c);
-        on_readable(c); /* input that came while writing raised no edge we acted on */
+        resume(c);
         return;
     }
     if ((c->state == C_READ || c->state == C_DRAIN) &&
         (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)))
         on_readable(c);
-    (void)lp;
 }
 
 static void *loop_main(void *arg)
@@ -755,7 +754,7 @@ static void *loop_main(void *arg)
             } else if (p == (void *)lp) {
                 take_back(lp);
             } else {
-                on_event(lp, p, evs[i].events);
+                on_event(p, evs[i].events);
             }
         }
         free_dead(lp);
@@ -839,10 +838,8 @@ static void stop_threads(pf_http_server *s, unsigned loops_started, unsigned wor
     pthread_cond_broadcast(&s->qcv);
     pthread_mutex_unlock(&s->qmu);
     for (unsigned i = 0; i < workers_started; i++) pthread_join(s->workers[i], NULL);
-    pthread_mutex_lock(&s->qmu);
-    while (s->nstreams) pthread_cond_wait(&s->scv, &s->qmu);
-    pthread_mutex_unlock(&s->qmu);
-    /* answers still owed (a commit in flight) need the loops to be sent */
+    /* answers still owed (a commit in flight, a stream, which ends on stopping) need the
+     * loops to be sent */
     while (atomic_load(&s->serving) > 0) usleep(1000);
     s->loops_exit = true;
     for (unsigned i = 0; i < loops_started; i++) {
@@ -859,7 +856,6 @@ static void server_free(pf_http_server *s)
     if (s->lfd >= 0) close(s->lfd);
     pthread_mutex_destroy(&s->qmu);
     pthread_cond_destroy(&s->qcv);
-    pthread_cond_destroy(&s->scv);
     free(s->loops);
     free(s->workers);
     free(s);
@@ -875,10 +871,8 @@ pf_http_server *pf_http_server_start(const pf_http_app *app, const char *host, i
     pf_http_server *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->app = *app;
-    s->max_body = app->max_body;
     pthread_mutex_init(&s->qmu, NULL);
     pthread_cond_init(&s->qcv, NULL);
-    pthread_cond_init(&s->scv, NULL);
     s->loops = calloc(loops, sizeof *s->loops);
     s->workers = calloc(workers, sizeof *s->workers);
     s->lfd = listen_on(host, port, e);
