@@ -168,6 +168,15 @@ class ServerProc:
         if self.tmp:
             self.tmp.cleanup()
 
+    def finish(self):
+        """Stops and cleans up; a sanitizer report or a crash on shutdown fails the caller
+        (a module's server fixture, so it fails that module's tests)."""
+        rc = self.stop()
+        log = self.read_log()
+        self.cleanup()
+        assert "ERROR: AddressSanitizer" not in log and "runtime error:" not in log, log[-4000:]
+        assert rc == 0, "server exit code %s\n%s" % (rc, log[-4000:])
+
 
 def wait_for(pred, timeout=30, interval=0.02, what="condition"):
     deadline = time.time() + timeout
