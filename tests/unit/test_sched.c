@@ -414,6 +414,175 @@ static void test_cancel(void **state)
     pf_sched_free(s);
 }
 
+/* A pick reports what changed and nothing else: a backlog that did not move is not
+ * re-reported, and each change (a new job, a new head, a cancelled head, a closed queue)
+ * reports exactly the jobs it concerns. */
+static void test_reports_only_changes(void **state)
+{
+    (void)state;
+    pf_sched *s = new_sched("100", "100Gi", NULL);
+    qtable t = {.q = {{"q", "open", "1", "10Gi", NULL, false}}, .n = 1};
+    const char *behind = "waiting for queue q: queued behind jobs ahead of it";
+    const char *full = "waiting for queue q: cpu 1/1 in use, job needs 1";
+    submit(s, "a", "q", "NORMAL", 1, "1", "1Gi");
+    submit(s, "b", "q", "NORMAL", 2, "1", "1Gi");
+    submit(s, "c", "q", "NORMAL", 3, "1", "1Gi");
+    submit(s, "d", "q", "NORMAL", 4, "1", "1Gi");
+    picked p = pick(s, &t);
+    assert_int_equal(p.n, 4);
+    assert_true(admitted(&p, "a"));
+    assert_string_equal(waiting_msg(&p, "b"), full);
+    assert_string_equal(waiting_msg(&p, "c"), behind);
+    assert_string_equal(waiting_msg(&p, "d"), behind);
+    free(p.r);
+    p = pick(s, &t); /* nothing moved */
+    assert_int_equal(p.n, 0);
+    free(p.r);
+    submit(s, "e", "q", "NORMAL", 5, "1", "1Gi");
+    p = pick(s, &t);
+    assert_int_equal(p.n, 1);
+    assert_string_equal(waiting_msg(&p, "e"), behind);
+    free(p.r);
+    submit(s, "h", "q", "HIGH", 6, "1", "1Gi"); /* the new head; b falls behind it */
+    p = pick(s, &t);
+    assert_int_equal(p.n, 2);
+    assert_string_equal(waiting_msg(&p, "h"), full);
+    assert_string_equal(waiting_msg(&p, "b"), behind);
+    free(p.r);
+    assert_true(pf_sched_cancel(s, "h")); /* b is the head again */
+    p = pick(s, &t);
+    assert_int_equal(p.n, 1);
+    assert_string_equal(waiting_msg(&p, "b"), full);
+    free(p.r);
+    submit(s, "x", "q", "LOW", 7, "1", "1Gi"); /* joins and leaves between picks */
+    assert_true(pf_sched_cancel(s, "x"));
+    p = pick(s, &t);
+    assert_int_equal(p.n, 0);
+    free(p.r);
+    pf_sched_set_priority(s, "d", "HIGH"); /* d jumps the queue: the new head */
+    p = pick(s, &t);
+    assert_int_equal(p.n, 2);
+    assert_string_equal(waiting_msg(&p, "d"), full);
+    assert_string_equal(waiting_msg(&p, "b"), behind);
+    free(p.r);
+    t.q[0].status = "closed"; /* every waiting job hears it, then again when it reopens */
+    p = pick(s, &t);
+    assert_int_equal(p.n, 4);
+    assert_string_equal(waiting_msg(&p, "d"),
+                        "waiting for queue q: its status is closed, only an open queue runs jobs");
+    free(p.r);
+    t.q[0].status = "open";
+    p = pick(s, &t);
+    assert_int_equal(p.n, 4);
+    assert_string_equal(waiting_msg(&p, "d"), full);
+    assert_string_equal(waiting_msg(&p, "e"), behind);
+    free(p.r);
+    pf_sched_release(s, "a"); /* d runs, b is the head */
+    p = pick(s, &t);
+    assert_int_equal(p.n, 2);
+    assert_true(admitted(&p, "d"));
+    assert_string_equal(waiting_msg(&p, "b"), full);
+    free(p.r);
+    pf_sched_free(s);
+}
+
+/* ---- the incremental pick against a fresh scheduler, over random operations ---- */
+
+typedef struct {
+    char id[16];
+    int prio; /* 0 LOW, 1 NORMAL, 2 HIGH */
+    int cpu;  /* milli-cores */
+    enum { GONE, WAITING, HELD } st;
+    char msg[320]; /* the last message the incremental scheduler reported */
+} mjob;
+
+static const char *PRIO[] = {"LOW", "NORMAL", "HIGH"};
+
+static pf_resources cpu_need(int milli)
+{
+    char c[32];
+    snprintf(c, sizeof c, "%dm", milli);
+    return res(c, "1Mi", NULL);
+}
+
+/* What a scheduler that never saw the history says about each waiting job. */
+static void check_against_fresh(mjob *jobs, int n, qtable *t)
+{
+    pf_sched *ref = new_sched("100", "100Gi", NULL);
+    for (int i = 0; i < n; i++) {
+        pf_resources need = cpu_need(jobs[i].cpu);
+        if (jobs[i].st == HELD) pf_sched_hold(ref, jobs[i].id, "q", &need);
+        if (jobs[i].st == WAITING) pf_sched_submit(ref, jobs[i].id, "q", PRIO[jobs[i].prio], i, &need);
+    }
+    picked p = pick(ref, t);
+    for (int i = 0; i < n; i++) {
+        if (jobs[i].st != WAITING) continue;
+        const pf_sched_pick_result *r = find(&p, jobs[i].id);
+        if (!r || r->admitted) fail_msg("%s: the fresh scheduler admits it", jobs[i].id);
+        if (strcmp(r->message, jobs[i].msg) != 0)
+            fail_msg("%s: told \"%s\", fresh says \"%s\"", jobs[i].id, jobs[i].msg, r->message);
+    }
+    free(p.r);
+    pf_sched_free(ref);
+}
+
+static void test_incremental_matches_fresh(void **state)
+{
+    (void)state;
+    enum { N = 120 };
+    static mjob jobs[N];
+    memset(jobs, 0, sizeof jobs);
+    pf_sched *s = new_sched("100", "100Gi", NULL);
+    qtable t = {.q = {{"q", "open", "3", "10Gi", NULL, false}}, .n = 1};
+    unsigned seed = 12345;
+    int created = 0;
+    for (int step = 0; step < 3000; step++) {
+        seed = seed * 1103515245u + 12345u;
+        int op = (int)((seed >> 16) % 10), k = created ? (int)((seed >> 4) % (unsigned)created) : 0;
+        if ((op < 4 || !created) && created < N) {
+            mjob *j = &jobs[created];
+            snprintf(j->id, sizeof j->id, "j%d", created);
+            j->prio = (int)((seed >> 8) % 3);
+            j->cpu = 500 * (1 + (int)((seed >> 12) % 3));
+            j->st = WAITING;
+            pf_resources need = cpu_need(j->cpu);
+            pf_sched_submit(s, j->id, "q", PRIO[j->prio], created, &need);
+            created++;
+        } else if (op == 4 && jobs[k].st == WAITING) {
+            assert_true(pf_sched_cancel(s, jobs[k].id));
+            jobs[k].st = GONE;
+        } else if (op == 5 && jobs[k].st == WAITING) {
+            jobs[k].prio = (jobs[k].prio + 1) % 3;
+            pf_sched_set_priority(s, jobs[k].id, PRIO[jobs[k].prio]);
+        } else if (op == 6 || op == 7) {
+            for (int i = 0; i < created; i++)
+                if (jobs[(k + i) % created].st == HELD) {
+                    pf_sched_release(s, jobs[(k + i) % created].id);
+                    jobs[(k + i) % created].st = GONE;
+                    break;
+                }
+        } else if (op == 8) {
+            t.q[0].status = strcmp(t.q[0].status, "open") == 0 ? "closed" : "open";
+        }
+        picked p = pick(s, &t);
+        for (int i = 0; i < p.n; i++) {
+            mjob *j = NULL;
+            for (int x = 0; x < created && !j; x++)
+                if (strcmp(jobs[x].id, p.r[i].id) == 0) j = &jobs[x];
+            assert_non_null(j);
+            if (p.r[i].admitted) {
+                assert_int_equal(j->st, WAITING);
+                j->st = HELD;
+            } else {
+                snprintf(j->msg, sizeof j->msg, "%s", p.r[i].message);
+            }
+        }
+        free(p.r);
+        check_against_fresh(jobs, created, &t);
+    }
+    pf_sched_free(s);
+}
+
 static void test_hold_release(void **state)
 {
     (void)state;
@@ -598,6 +767,8 @@ int main(void)
         cmocka_unit_test(test_wait_messages),
         cmocka_unit_test(test_gang_all_or_nothing),
         cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_reports_only_changes),
+        cmocka_unit_test(test_incremental_matches_fresh),
         cmocka_unit_test(test_hold_release),
         cmocka_unit_test(test_closed_and_missing_queues),
         cmocka_unit_test(test_queue_looked_up_once_per_pick),

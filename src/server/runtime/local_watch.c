@@ -193,6 +193,7 @@ int local_watch_start(pf_local *rt, pf_error *e)
         return pf_fail(e, "InternalError", "epoll_ctl: %s", strerror(errno));
     int err = pthread_create(&rt->thread, NULL, event_loop, rt);
     if (err) return pf_fail(e, "InternalError", "pthread_create: %s", strerror(err));
+    pthread_setname_np(rt->thread, "pf-runtime");
     rt->thread_started = true;
     return 0;
 }

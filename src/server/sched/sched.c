@@ -1,8 +1,10 @@
 /* sched.c — waiting lists, held resources and the pick, sized for many thousands of jobs:
  * every job known to the scheduler is one entry in a hash table by id; each queue keeps its
  * waiting entries as a pointer array sorted by (priority desc, seq asc) — kept sorted on
- * insert, so a pick is one linear walk — and the sum of what its admitted jobs hold, so no
- * pick re-adds the held set. */
+ * insert — and the sum of what its admitted jobs hold, so no pick re-adds the held set.
+ * A pick walks a queue only from its front to the first job that does not fit (the blocked
+ * head); the jobs behind it all carry one shared message, so only the jobs that joined or
+ * moved since the last pick (the queue's dirty list) are looked at, not the whole backlog. */
 #include "server/sched/sched.h"
 
 #include <pthread.h>
@@ -16,6 +18,7 @@ typedef struct entry {
     int prio;
     int64_t seq;
     bool held;
+    bool dirty;        /* on its queue's dirty list */
     uint64_t reported; /* hash of the last message reported for it (0 = none) */
     pf_resources need;
 } entry;
@@ -25,6 +28,13 @@ typedef struct squeue {
     entry **waiting; /* sorted: priority desc, then seq asc */
     size_t n, cap;
     pf_resources used; /* held by admitted jobs of this queue */
+    /* What the last pick left: its blocked head (NULL if none), and the hash of the message
+     * every other waiting entry was reported with (0 = none yet). Entries submitted or
+     * re-ordered since then are on the dirty list. */
+    entry *head;
+    uint64_t tail_hash;
+    entry **dirty;
+    size_t ndirty, capdirty;
 } squeue;
 
 #define TOMBSTONE ((entry *)1)
@@ -154,6 +164,31 @@ static void waiting_remove(squeue *q, const entry *e)
         }
 }
 
+static void mark_dirty(squeue *q, entry *e)
+{
+    if (e->dirty) return;
+    if (q->ndirty == q->capdirty) {
+        q->capdirty = q->capdirty ? q->capdirty * 2 : 64;
+        q->dirty = realloc(q->dirty, q->capdirty * sizeof *q->dirty);
+        if (!q->dirty) abort();
+    }
+    q->dirty[q->ndirty++] = e;
+    e->dirty = true;
+}
+
+/* e leaves the waiting list for good (cancelled): no pointer to it may stay behind. */
+static void forget_waiting(squeue *q, entry *e)
+{
+    waiting_remove(q, e);
+    if (q->head == e) q->head = NULL;
+    if (!e->dirty) return;
+    for (size_t i = 0; i < q->ndirty; i++)
+        if (q->dirty[i] == e) {
+            q->dirty[i] = q->dirty[--q->ndirty];
+            break;
+        }
+}
+
 static int prio_rank(const char *p)
 {
     if (!p) return 2;
@@ -179,7 +214,10 @@ void pf_sched_free(pf_sched *s)
     if (!s) return;
     for (size_t i = 0; i < s->tcap; i++)
         if (s->table[i] && s->table[i] != TOMBSTONE) free(s->table[i]);
-    for (int i = 0; i < s->nqueues; i++) free(s->queues[i].waiting);
+    for (int i = 0; i < s->nqueues; i++) {
+        free(s->queues[i].waiting);
+        free(s->queues[i].dirty);
+    }
     free(s->queues);
     free(s->table);
     pthread_mutex_destroy(&s->mu);
@@ -206,6 +244,7 @@ void pf_sched_submit(pf_sched *s, const char *id, const char *queue, const char 
         e->prio = prio_rank(priority);
         e->seq = seq;
         waiting_insert(&s->queues[e->queue], e);
+        mark_dirty(&s->queues[e->queue], e);
     }
     pthread_mutex_unlock(&s->mu);
 }
@@ -220,6 +259,7 @@ void pf_sched_set_priority(pf_sched *s, const char *id, const char *priority)
         e->prio = prio_rank(priority);
         e->reported = 0; /* its place changed: say where it stands now */
         waiting_insert(q, e);
+        mark_dirty(q, e);
     }
     pthread_mutex_unlock(&s->mu);
 }
@@ -230,7 +270,7 @@ bool pf_sched_cancel(pf_sched *s, const char *id)
     entry *e = lookup(s, id);
     bool waiting = e && !e->held;
     if (waiting) {
-        waiting_remove(&s->queues[e->queue], e);
+        forget_waiting(&s->queues[e->queue], e);
         table_del(s, e);
         free(e);
     }
@@ -320,84 +360,108 @@ static uint64_t msg_hash(const char *m)
     return h | 1; /* never 0, which means "nothing reported yet" */
 }
 
-/* One queue: admits from the head while jobs fit; the first that does not blocks the rest
- * (no starvation of a large job). Only what changed is reported: admissions, and waiting
- * jobs whose message differs from the last one reported for them — the jobs behind a blocked
- * head share one fixed message, so a long backlog costs a hash compare per job per pick. */
-static void pick_queue(pf_sched *s, squeue *q, const pf_sched_queue *info,
-                       pf_sched_pick_result *out, int *n)
+/* The results of one pick: only what changed, so usually a handful. */
+typedef struct results {
+    pf_sched_pick_result *v;
+    int n, cap;
+} results;
+
+static pf_sched_pick_result *push(results *r, const entry *e)
 {
-    char shared[320] = ""; /* the message of every job from here on, once it is fixed */
-    uint64_t shared_hash = 0;
-    if (!info->found)
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 16;
+        r->v = realloc(r->v, (size_t)r->cap * sizeof *r->v);
+        if (!r->v) abort();
+    }
+    pf_sched_pick_result *x = &r->v[r->n++];
+    memset(x, 0, sizeof *x);
+    snprintf(x->id, sizeof x->id, "%s", e->id);
+    return x;
+}
+
+/* Reports msg (hash h) for e unless it was the last one reported for it. */
+static void report(results *r, entry *e, const char *msg, uint64_t h)
+{
+    if (e->reported == h) return;
+    e->reported = h;
+    snprintf(push(r, e)->message, sizeof r->v[0].message, "%s", msg);
+}
+
+/* One queue: admits from the front while jobs fit; the first that does not (the blocked
+ * head) blocks the rest (no starvation of a large job). Only what changed is reported:
+ * admissions, the head when its reason changes, and jobs behind it whose shared message
+ * differs from the one last reported for them. When that shared message is the same as at
+ * the last pick, only the dirty list and the previous head can differ, so the backlog
+ * behind the head is not walked. */
+static void pick_queue(pf_sched *s, squeue *q, const pf_sched_queue *info, results *out)
+{
+    char shared[320] = "", head_msg[320] = ""; /* shared: every waiting job but the head */
+    entry *head = NULL;
+    size_t admitted = 0;
+    if (!info->found) {
         snprintf(shared, sizeof shared, "waiting: queue %s does not exist", q->name);
-    else if (!info->open)
+    } else if (!info->open) {
         snprintf(shared, sizeof shared,
                  "waiting for queue %s: its status is %s, only an open queue runs jobs", q->name,
                  info->status);
-    if (shared[0]) shared_hash = msg_hash(shared);
-    size_t keep = 0;
-    for (size_t i = 0; i < q->n; i++) {
-        entry *e = q->waiting[i];
-        pf_sched_pick_result *r = &out[*n];
-        if (shared[0]) {
-            if (e->reported != shared_hash) {
-                e->reported = shared_hash;
-                snprintf(r->id, sizeof r->id, "%s", e->id);
-                snprintf(r->message, sizeof r->message, "%s", shared);
-                (*n)++;
+    } else {
+        for (; admitted < q->n; admitted++) {
+            entry *e = q->waiting[admitted];
+            if (!info->unlimited && !fits(&q->used, &e->need, &info->max)) {
+                char what[96];
+                snprintf(what, sizeof what, "queue %s", q->name);
+                describe(what, &q->used, &info->max, &e->need, head_msg, sizeof head_msg);
+                snprintf(shared, sizeof shared,
+                         "waiting for queue %s: queued behind jobs ahead of it", q->name);
+            } else if (!fits(&s->used_total, &e->need, &s->capacity)) {
+                describe("machine capacity", &s->used_total, &s->capacity, &e->need, head_msg,
+                         sizeof head_msg);
+                snprintf(shared, sizeof shared,
+                         "waiting for machine capacity: queued behind jobs ahead of it in queue %s",
+                         q->name);
+            } else {
+                push(out, e)->admitted = true;
+                hold_locked(s, e);
+                continue;
             }
-            q->waiting[keep++] = e;
-            continue;
+            head = e;
+            break;
         }
-        snprintf(r->id, sizeof r->id, "%s", e->id);
-        if (!info->unlimited && !fits(&q->used, &e->need, &info->max)) {
-            char what[96];
-            snprintf(what, sizeof what, "queue %s", q->name);
-            describe(what, &q->used, &info->max, &e->need, r->message, sizeof r->message);
-            snprintf(shared, sizeof shared, "waiting for queue %s: queued behind jobs ahead of it",
-                     q->name);
-        } else if (!fits(&s->used_total, &e->need, &s->capacity)) {
-            describe("machine capacity", &s->used_total, &s->capacity, &e->need, r->message,
-                     sizeof r->message);
-            snprintf(shared, sizeof shared,
-                     "waiting for machine capacity: queued behind jobs ahead of it in queue %s",
-                     q->name);
-        } else {
-            r->admitted = true;
-            (*n)++;
-            hold_locked(s, e);
-            continue;
-        }
-        shared_hash = msg_hash(shared);
-        uint64_t h = msg_hash(r->message);
-        if (e->reported != h) { /* the blocked head: reported when its reason changes */
-            e->reported = h;
-            (*n)++;
-        }
-        q->waiting[keep++] = e;
+        memmove(q->waiting, q->waiting + admitted, (q->n - admitted) * sizeof *q->waiting);
+        q->n -= admitted;
     }
-    q->n = keep;
+    if (head) report(out, head, head_msg, msg_hash(head_msg));
+    uint64_t h = shared[0] ? msg_hash(shared) : 0;
+    if (h && h != q->tail_hash) { /* a new shared message: every job behind hears it */
+        for (size_t i = 0; i < q->n; i++)
+            if (q->waiting[i] != head) report(out, q->waiting[i], shared, h);
+    } else if (h) {
+        for (size_t i = 0; i < q->ndirty; i++)
+            if (!q->dirty[i]->held && q->dirty[i] != head) report(out, q->dirty[i], shared, h);
+        if (q->head && q->head != head && !q->head->held) report(out, q->head, shared, h);
+    }
+    for (size_t i = 0; i < q->ndirty; i++) q->dirty[i]->dirty = false;
+    q->ndirty = 0;
+    q->head = head;
+    q->tail_hash = h;
 }
 
 void pf_sched_pick(pf_sched *s, pf_sched_queue_fn queue_fn, void *ctx, pf_sched_pick_result **out,
                    int *n)
 {
+    results r = {0};
     pthread_mutex_lock(&s->mu);
-    size_t total = 0;
-    for (int i = 0; i < s->nqueues; i++) total += s->queues[i].n;
-    *out = calloc(total + 1, sizeof **out);
-    if (!*out) abort();
-    *n = 0;
     for (int i = 0; i < s->nqueues; i++) {
         squeue *q = &s->queues[i];
         if (!q->n) continue;
         pf_sched_queue info;
         memset(&info, 0, sizeof info);
         queue_fn(ctx, q->name, &info);
-        pick_queue(s, q, &info, *out, n);
+        pick_queue(s, q, &info, &r);
     }
     pthread_mutex_unlock(&s->mu);
+    *out = r.v;
+    *n = r.n;
 }
 
 void pf_sched_set_waker(pf_sched *s, void (*wake)(void *), void *ctx)

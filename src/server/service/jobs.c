@@ -56,6 +56,13 @@ static event *new_event(ev_kind k, const char *id)
     return ev;
 }
 
+static void free_event(event *ev)
+{
+    pf_job_row_clear(&ev->row);
+    free(ev->st);
+    free(ev);
+}
+
 void pf_jobs_on_created(pf_app *app, pf_job_row *row)
 {
     event *ev = new_event(EV_CREATED, row->id);
@@ -80,7 +87,8 @@ static void on_task_exit(void *ctx, const char *task, const pf_task_status *st)
 {
     pf_app *app = ctx;
     event *ev = new_event(EV_EXIT, task);
-    ev->st = *st;
+    if (!(ev->st = malloc(sizeof *ev->st))) abort();
+    *ev->st = *st;
     post(app->jobs, ev);
 }
 
@@ -478,7 +486,7 @@ static void handle_event(pf_app *app, tx *t, event *ev)
         if (!j || te->exited) break;
         te->exited = true;
         te->started = true;
-        te->st = ev->st;
+        te->st = *ev->st;
         if (j->wf) {
             if (wf_task_exited(app, t, j, te)) mgr_drop_job(m, j);
             break;
@@ -613,8 +621,7 @@ static void *manager_main(void *arg)
         while (evs) {
             event *next = evs->next;
             handle_event(app, &t, evs);
-            pf_job_row_clear(&evs->row);
-            free(evs);
+            free_event(evs);
             evs = next;
         }
         schedule(app, &t);
@@ -756,6 +763,7 @@ int pf_jobs_start(pf_app *app, pf_error *e)
     recover(app);
     m->next_cleanup = pf_now_ms() + pf_cleanup_interval_ms(app);
     pthread_create(&m->thread, NULL, manager_main, app);
+    pthread_setname_np(m->thread, "pf-manager");
     wake(m);
     return 0;
 }
@@ -773,8 +781,7 @@ void pf_jobs_stop(pf_app *app)
     app->rt = NULL;
     for (event *ev = m->head; ev;) {
         event *next = ev->next;
-        pf_job_row_clear(&ev->row);
-        free(ev);
+        free_event(ev);
         ev = next;
     }
     for (int b = 0; b < NBUCKETS; b++)

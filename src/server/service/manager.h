@@ -57,8 +57,8 @@ typedef struct event {
     ev_kind kind;
     char id[256]; /* job id, or task name for EV_EXIT */
     char priority[16];
-    pf_task_status st;
-    pf_job_row row; /* EV_CREATED */
+    pf_task_status *st; /* EV_EXIT, owned: most events are creates, and it is 1.5 KiB */
+    pf_job_row row;     /* EV_CREATED */
     struct event *next;
 } event;
 

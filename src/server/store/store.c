@@ -16,11 +16,12 @@
 typedef struct write_op {
     pf_store_write_fn fn;
     void *arg;
-    pf_error *e;
+    pf_error *e; /* pf_store_submit: NULL until the write fails (then heap-owned): a pf_error
+                  * is over 1 KiB, and an allocation that size per create cost the HTTP loop
+                  * a malloc_consolidate each */
     int rc;
     bool done;
     pf_store_done_fn on_done; /* pf_store_submit: called after the commit; op is heap-owned */
-    pf_error own_e;
     struct write_op *next;
 } write_op;
 
@@ -84,12 +85,21 @@ static bool exec_cached(sqlite3 *db, const char *sql)
     return rc == SQLITE_DONE;
 }
 
+/* Where a failed submitted write keeps its error (a waited write has its caller's). */
+static pf_error *op_error(write_op *op)
+{
+    if (!op->e && !(op->e = malloc(sizeof *op->e))) abort();
+    return op->e;
+}
+
 static void run_group(pf_store *s, write_op *ops)
 {
     bool ok = exec_cached(s->wdb, "BEGIN IMMEDIATE");
     for (write_op *op = ops; ok && op; op = op->next) {
+        pf_error scratch;
         exec_cached(s->wdb, "SAVEPOINT w");
-        op->rc = op->fn(s->wdb, op->arg, op->e);
+        op->rc = op->fn(s->wdb, op->arg, op->e ? op->e : &scratch);
+        if (op->rc != 0 && !op->e) *op_error(op) = scratch;
         if (op->rc != 0) exec_cached(s->wdb, "ROLLBACK TO w");
         exec_cached(s->wdb, "RELEASE w");
     }
@@ -98,7 +108,7 @@ static void run_group(pf_store *s, write_op *ops)
         pf_logerr("store: group commit failed: %s", sqlite3_errmsg(s->wdb));
         exec_cached(s->wdb, "ROLLBACK");
         for (write_op *op = ops; op; op = op->next)
-            if (op->rc == 0) op->rc = pf_fail(op->e, "InternalError", "database commit failed");
+            if (op->rc == 0) op->rc = pf_fail(op_error(op), "InternalError", "database commit failed");
     }
 }
 
@@ -134,6 +144,7 @@ static void *writer_main(void *arg)
             }
             *pp = op->next;
             op->on_done(op->arg, op->rc, op->e);
+            free(op->e);
             free(op);
         }
         pthread_mutex_lock(&s->mu);
@@ -162,6 +173,7 @@ pf_store *pf_store_open(const char *path, pf_error *e)
         return NULL;
     }
     pthread_create(&s->writer, NULL, writer_main, s);
+    pthread_setname_np(s->writer, "pf-store");
     return s;
 }
 
@@ -231,15 +243,15 @@ int pf_store_write(pf_store *s, pf_store_write_fn fn, void *arg, pf_error *e)
 
 void pf_store_submit(pf_store *s, pf_store_write_fn fn, pf_store_done_fn done, void *arg)
 {
-    write_op *op = calloc(1, sizeof *op);
+    write_op *op = malloc(sizeof *op);
     if (!op) abort(); /* as pf_buf: nothing useful to do without memory */
     *op = (write_op){.fn = fn, .arg = arg, .on_done = done};
-    op->e = &op->own_e;
     pthread_mutex_lock(&s->mu);
     bool queued = enqueue(s, op);
     pthread_mutex_unlock(&s->mu);
     if (!queued) {
-        done(arg, pf_fail(op->e, "ServiceUnavailable", NULL), op->e);
+        pf_error e;
+        done(arg, pf_fail(&e, "ServiceUnavailable", NULL), &e);
         free(op);
     }
 }

@@ -31,8 +31,8 @@ sqlite3 *pf_store_reader(pf_store *s);
 typedef int (*pf_store_write_fn)(sqlite3 *db, void *arg, pf_error *e);
 /* Runs fn in the next group transaction and returns after the commit is durable. */
 int pf_store_write(pf_store *s, pf_store_write_fn fn, void *arg, pf_error *e);
-/* What a submitted write learns: rc 0 = fn succeeded and is committed (durable); else e
- * says why (fn's failure, or a failed commit). e lives only during the call. */
+/* What a submitted write learns: rc 0 = fn succeeded and is committed (durable; e is NULL);
+ * else e says why (fn's failure, or a failed commit). e lives only during the call. */
 typedef void (*pf_store_done_fn)(void *arg, int rc, const pf_error *e);
 /* pf_store_write without waiting: fn joins the next group commit and done(arg, ...) runs on
  * the writer thread right after that commit — keep it short (it delays the next group).
