@@ -391,18 +391,27 @@ WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < :n),
 q(k, name, qid) AS (SELECT 0, 'default-queue', (SELECT id FROM queue WHERE name = 'default-queue')
     UNION ALL SELECT 1, 'queue-a', (SELECT id FROM queue WHERE name = 'queue-a')
     UNION ALL SELECT 2, 'queue-b', (SELECT id FROM queue WHERE name = 'queue-b')),
-t AS (SELECT * FROM job ORDER BY pk LIMIT 1)
+t AS (SELECT job.*, s.config, s.runtime FROM job JOIN job_spec s ON s.pk = job.pk
+      ORDER BY job.pk LIMIT 1)
 INSERT INTO job(id, name, user_name, queue_name, queue_id, type, framework, status, message,
-                priority, config, runtime, created_at, updated_at, activated_at, finished_at)
+                priority, created_at, updated_at, activated_at, finished_at)
 SELECT printf('job-%016x', :base + x), t.name, t.user_name, q.name, q.qid, t.type, t.framework,
        CASE WHEN x % 10 < 7 THEN 'succeeded' WHEN x % 10 < 9 THEN 'failed' ELSE 'terminated' END,
        CASE WHEN x % 10 < 7 THEN 'job is succeeded'
             WHEN x % 10 < 9 THEN 'job is failed, task worker exited with code 1'
             ELSE 'job is terminated' END,
-       t.priority,
-       replace(replace(t.config, '"default-queue"', '"' || q.name || '"'), t.queue_id, q.qid),
-       t.runtime, :t0 + x * 10, :t0 + x * 10 + 5, :t0 + x * 10 + 1, :t0 + x * 10 + 5
+       t.priority, :t0 + x * 10, :t0 + x * 10 + 5, :t0 + x * 10 + 1, :t0 + x * 10 + 5
 FROM c JOIN q ON q.k = c.x % 3, t;
+"""
+
+# each copy's spec: the template's, with its queue's name and id (job_spec, schema v3)
+SPEC_SQL = """
+INSERT INTO job_spec(pk, config, runtime)
+SELECT j.pk, replace(replace(t.config, '"default-queue"', '"' || j.queue_name || '"'),
+                     t.queue_id, j.queue_id), t.runtime
+FROM job j, (SELECT job.queue_id, s.config, s.runtime FROM job JOIN job_spec s ON s.pk = job.pk
+             ORDER BY job.pk LIMIT 1) t
+WHERE j.pk > 1;
 """
 
 TASK_SQL = """
@@ -430,7 +439,7 @@ def populate(template, dest, n):
     start_ms = int((time.time() - 86400 * 30) * 1000)
     with db:
         db.execute(POPULATE_SQL, {"n": n - 1, "base": ID_BASE, "t0": start_ms})
-        db.executescript(TASK_SQL)
+        db.executescript(SPEC_SQL + TASK_SQL)
     db.execute("PRAGMA journal_mode=WAL")
     db.close()
     return time.time() - t0

@@ -1,10 +1,13 @@
-/* ids.c — random identifiers from libsodium's CSPRNG. */
+/* ids.c — identifiers: random ones from libsodium's CSPRNG, and time-ordered job ids. */
 #include "base/ids.h"
 
+#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static void hex(const unsigned char *in, size_t n, char *out)
 {
@@ -49,15 +52,29 @@ void pf_uuid4(char out[PF_UUID_LEN])
     uuid_format(b, out);
 }
 
-void pf_job_id(char out[21])
+static _Atomic uint32_t job_seq;
+static pthread_once_t job_seq_once = PTHREAD_ONCE_INIT;
+
+static void job_seq_seed(void)
 {
-    unsigned char b[16];
-    char h[33];
-    uuid_bytes(b);
-    hex(b, 16, h);
-    snprintf(out, 21, "job-%.16s", h);
+    atomic_store(&job_seq, randombytes_random());
 }
 
+/* Time-ordered, so a new job's id lands at the end of the id index instead of on a random
+ * page of it (a random id cost a WAL page per create: 23 % of the bytes written). The
+ * counter keeps ids of one millisecond apart; it starts at random so a restart within the
+ * same millisecond (or a clock stepped back) is very unlikely to repeat one, and a repeat
+ * is retried by the create (job_create.c). */
+void pf_job_id(char out[21])
+{
+    pthread_once(&job_seq_once, job_seq_seed);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    uint32_t n = atomic_fetch_add(&job_seq, 1);
+    snprintf(out, 21, "job-%011llx%05x", (unsigned long long)(ms & 0xfffffffffffull),
+             (unsigned)(n & 0xfffff));
+}
 void pf_short_id(const char *prefix, char *out, size_t outlen)
 {
     unsigned char b[4];

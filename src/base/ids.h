@@ -12,7 +12,7 @@ void pf_uuid4(char out[PF_UUID_LEN]);
 /* A request id in the same format, from a fast per-thread generator: unique enough to tell
  * requests apart in logs, not for anything secret. */
 void pf_request_id(char out[PF_UUID_LEN]);
-/* "job-" + the first 16 hex chars of a UUIDv4 without dashes. */
+/* "job-" + 16 hex chars: 11 of the Unix time in ms, 5 of a counter (time-ordered). */
 void pf_job_id(char out[21]);
 /* "<prefix>-" + 8 random hex chars (queue-, grant-, cluster-, flavour-, conn-). */
 void pf_short_id(const char *prefix, char *out, size_t outlen);

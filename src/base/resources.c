@@ -16,6 +16,34 @@ void pf_resources_init(pf_resources *r)
     memset(r, 0, sizeof *r);
 }
 
+void pf_res_pack(const pf_resources *r, pf_res_packed *out)
+{
+    out->cpu = r->cpu;
+    out->memory = r->memory;
+    out->nscalars = r->nscalars;
+    out->scalars = NULL;
+    if (!r->nscalars) return;
+    size_t len = (size_t)r->nscalars * sizeof *r->scalars;
+    if (!(out->scalars = malloc(len))) abort();
+    memcpy(out->scalars, r->scalars, len);
+}
+
+const pf_resources *pf_res_unpack(const pf_res_packed *p, pf_resources *out)
+{
+    out->cpu = p->cpu;
+    out->memory = p->memory;
+    out->nscalars = p->nscalars;
+    if (p->nscalars) memcpy(out->scalars, p->scalars, (size_t)p->nscalars * sizeof *p->scalars);
+    return out;
+}
+
+void pf_res_packed_free(pf_res_packed *p)
+{
+    free(p->scalars);
+    p->scalars = NULL;
+    p->nscalars = 0;
+}
+
 static bool is_cpu(const char *name)
 {
     return strcmp(name, PF_RES_CPU) == 0;

@@ -39,6 +39,19 @@ typedef struct pf_resources {
     pf_scalar scalars[PF_RES_MAX_SCALARS]; /* sorted by name (strcmp), names unique */
 } pf_resources;
 
+/* A pf_resources kept for long, one per waiting job: a pf_resources has room for 16 named
+ * scalars (2 KiB); this holds only the ones used (usually none), on the heap. */
+typedef struct pf_res_packed {
+    int64_t cpu, memory;
+    int nscalars;
+    pf_scalar *scalars; /* owned, NULL when none */
+} pf_res_packed;
+
+void pf_res_pack(const pf_resources *r, pf_res_packed *out);
+/* p as a pf_resources in *out (only its used part is written); returns out. */
+const pf_resources *pf_res_unpack(const pf_res_packed *p, pf_resources *out);
+void pf_res_packed_free(pf_res_packed *p);
+
 /* Buffer size that always holds pf_resources_text() output. */
 #define PF_RESOURCES_TEXT_MAX ((PF_RES_MAX_SCALARS + 2) * (PF_RES_NAME_MAX + PF_QUANTITY_STR + 4))
 

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
+#include "base/ids.h"
 #include "base/json.h"
 #include "model/job_request.h"
 #include "model/status.h"
@@ -373,6 +375,37 @@ static void test_basics_id(void **state)
     expect_create_failed(basics(body, &e), &e, msg);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* Generated job ids: "job-" + 16 lowercase hex (api.md §3.2), all distinct, and later ones
+ * sort after earlier ones (what keeps the id index append-only). */
+static void test_generated_job_ids(void **state)
+{
+    (void)state;
+    enum { N = 50000 };
+    char (*ids)[21] = calloc(N, sizeof *ids);
+    assert_non_null(ids);
+    for (int i = 0; i < N; i++) {
+        pf_job_id(ids[i]);
+        assert_int_equal(strlen(ids[i]), 20);
+        assert_memory_equal(ids[i], "job-", 4);
+        assert_int_equal(strspn(ids[i] + 4, "0123456789abcdef"), 16);
+        assert_true(pf_is_rfc1123_label(ids[i]));
+    }
+    qsort(ids, N, sizeof *ids, cmp_str);
+    for (int i = 1; i < N; i++) assert_string_not_equal(ids[i - 1], ids[i]);
+    char a[21], b[21];
+    pf_job_id(a);
+    struct timespec two_ms = {0, 2000000};
+    nanosleep(&two_ms, NULL);
+    pf_job_id(b);
+    assert_true(strcmp(a, b) < 0);
+    free(ids);
+}
+
 static void test_basics_name_length(void **state)
 {
     (void)state;
@@ -688,6 +721,7 @@ int main(void)
         cmocka_unit_test(test_decode_distributed_members),
         cmocka_unit_test(test_decode_type_errors_with_paths),
         cmocka_unit_test(test_basics_id),
+        cmocka_unit_test(test_generated_job_ids),
         cmocka_unit_test(test_basics_name_length),
         cmocka_unit_test(test_priority),
         cmocka_unit_test(test_priority_normalise),

@@ -83,6 +83,16 @@ typedef struct {
     int64_t pk; /* out */
 } new_job;
 
+
+/* pf_job_insert as the create path calls it: the spec dumped, its labels beside it. */
+static int insert_row(sqlite3 *db, pf_job_row *r, pf_error *e)
+{
+    char *text = pf_json_dump(r->config);
+    int rc = pf_job_insert(db, r, text, json_object_get(r->config, "labels"), e);
+    free(text);
+    return rc;
+}
+
 static int w_insert(sqlite3 *db, void *arg, pf_error *e)
 {
     new_job *j = arg;
@@ -101,7 +111,7 @@ static int w_insert(sqlite3 *db, void *arg, pf_error *e)
     r.config = json_object();
     if (j->labels) json_object_set_new(r.config, "labels", json_loads(j->labels, 0, NULL));
     r.created_at = r.updated_at = j->created_at ? j->created_at : pf_now_ms();
-    int rc = pf_job_insert(db, &r, e);
+    int rc = insert_row(db, &r, e);
     json_decref(r.config);
     j->pk = r.pk;
     return rc;
@@ -346,17 +356,38 @@ static void test_migrations_idempotent(void **state)
     assert_true(exists(f->s, "kept"));
 }
 
-/* A database of schema 1 (before the job_queue index) is migrated on open, rows kept. */
+/* A database of schema 1 (config and runtime in the job row, no job_queue index), made by
+ * the real migration 1, is migrated on open: rows, specs and runtime state kept. */
 static void test_migration_from_v1(void **state)
 {
     fixture *f = *state;
-    insert(f->s, "old", "alice", "q", NULL, 0);
+    pf_store_close(f->s);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -f %s %s-wal %s-shm", f->path, f->path, f->path);
+    assert_int_equal(system(cmd), 0);
+    sqlite3 *db;
     pf_error e;
-    expect_ok(pf_store_write(f->s, w_exec, "DROP INDEX job_queue", &e), &e);
-    expect_ok(pf_store_write(f->s, w_exec, "PRAGMA user_version = 1", &e), &e);
-    reopen(f);
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    expect_ok(pf_schema_migrate_to(db, 1, &e), &e);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "INSERT INTO job(id, name, user_name, queue_name, queue_id, type, "
+                     "framework, status, message, priority, config, runtime, created_at, "
+                     "updated_at) VALUES ('old', 'n', 'alice', 'q', 'qid', 'single', "
+                     "'standalone', 'running', 'm', 'NORMAL', '{\"labels\":{\"k\":\"v\"}}', "
+                     "'{\"phase\":\"x\"}', 5, 6)",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    f->s = pf_store_open(f->path, &e);
+    if (!f->s) fail_msg("open: %s", e.message);
     assert_int_equal(user_version(f->s), pf_schema_version());
-    assert_true(exists(f->s, "old"));
+    pf_job_row r = get(f->s, "old");
+    assert_string_equal(r.status, "running");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(r.config, "labels"), "k")), "v");
+    assert_string_equal(json_string_value(json_object_get(r.runtime, "phase")), "x");
+    pf_job_row_clear(&r);
     pf_job_filter flt = {.queue = "q", .limit = 10};
     char *plan = pf_job_list_plan(pf_store_reader(f->s), &flt);
     assert_non_null(strstr(plan, "USING INDEX job_queue (queue_name=?)"));
@@ -869,7 +900,7 @@ static int w_many(sqlite3 *db, void *arg, pf_error *e)
         if (i % 400 == 0)
             json_object_set_new(json_object_get(r.config, "labels"), "rare", json_string("y"));
         r.created_at = i;
-        int rc = pf_job_insert(db, &r, e);
+        int rc = insert_row(db, &r, e);
         json_decref(r.config);
         if (rc) return rc;
     }
@@ -995,7 +1026,8 @@ static void raw(pf_store *s, const char *id, const char *sql, const char *bytes)
 static void insert_config(pf_store *s, const char *id, const char *config_text)
 {
     insert(s, id, "alice", "q1", NULL, 1700000000000);
-    raw(s, id, "UPDATE job SET config = ?2 WHERE id = ?1", config_text);
+    raw(s, id, "UPDATE job_spec SET config = ?2 WHERE pk = (SELECT pk FROM job WHERE id = ?1)",
+        config_text);
 }
 
 typedef struct {

@@ -87,8 +87,8 @@ static void add_job(pf_store *s, const char *id, const char *queue, const char *
     char sql[512];
     snprintf(sql, sizeof sql,
              "INSERT INTO job(id, name, user_name, queue_name, queue_id, type, framework, status,"
-             " message, priority, config, created_at, updated_at, deleted_at) VALUES ('%s', '', "
-             "'root', '%s', '', 'single', 'standalone', '%s', '', 'NORMAL', '{}', 1, 1, %d)",
+             " message, priority, created_at, updated_at, deleted_at) VALUES ('%s', '', "
+             "'root', '%s', '', 'single', 'standalone', '%s', '', 'NORMAL', 1, 1, %d)",
              id, queue, status, deleted);
     pf_error e;
     expect_ok(pf_store_write(s, w_exec, sql, &e), &e);

@@ -13,15 +13,27 @@
 #include <string.h>
 
 typedef struct entry {
-    char id[256];
+    char *id;  /* owned */
     int queue; /* index into pf_sched.queues */
     int prio;
     int64_t seq;
     bool held;
     bool dirty;        /* on its queue's dirty list */
     uint64_t reported; /* hash of the last message reported for it (0 = none) */
-    pf_resources need;
+    pf_res_packed need; /* packed: a backlog holds one entry per waiting job */
 } entry;
+
+static void free_entry(entry *e)
+{
+    free(e->id);
+    pf_res_packed_free(&e->need);
+    free(e);
+}
+
+static const pf_resources *need_of(const entry *e, pf_resources *out)
+{
+    return pf_res_unpack(&e->need, out);
+}
 
 typedef struct squeue {
     char name[64];
@@ -213,7 +225,7 @@ void pf_sched_free(pf_sched *s)
 {
     if (!s) return;
     for (size_t i = 0; i < s->tcap; i++)
-        if (s->table[i] && s->table[i] != TOMBSTONE) free(s->table[i]);
+        if (s->table[i] && s->table[i] != TOMBSTONE) free_entry(s->table[i]);
     for (int i = 0; i < s->nqueues; i++) {
         free(s->queues[i].waiting);
         free(s->queues[i].dirty);
@@ -227,10 +239,9 @@ void pf_sched_free(pf_sched *s)
 static entry *new_entry(pf_sched *s, const char *id, const char *queue, const pf_resources *need)
 {
     entry *e = calloc(1, sizeof *e);
-    if (!e) abort();
-    snprintf(e->id, sizeof e->id, "%s", id);
+    if (!e || !(e->id = strdup(id))) abort();
     e->queue = queue_index(s, queue);
-    e->need = *need;
+    pf_res_pack(need, &e->need);
     table_put(s, e);
     return e;
 }
@@ -272,7 +283,7 @@ bool pf_sched_cancel(pf_sched *s, const char *id)
     if (waiting) {
         forget_waiting(&s->queues[e->queue], e);
         table_del(s, e);
-        free(e);
+        free_entry(e);
     }
     pthread_mutex_unlock(&s->mu);
     return waiting;
@@ -281,9 +292,10 @@ bool pf_sched_cancel(pf_sched *s, const char *id)
 static void hold_locked(pf_sched *s, entry *e)
 {
     pf_error ignored;
+    pf_resources need;
     e->held = true;
-    pf_resources_add(&s->used_total, &e->need, 1, &ignored);
-    pf_resources_add(&s->queues[e->queue].used, &e->need, 1, &ignored);
+    pf_resources_add(&s->used_total, need_of(e, &need), 1, &ignored);
+    pf_resources_add(&s->queues[e->queue].used, &need, 1, &ignored);
 }
 
 void pf_sched_hold(pf_sched *s, const char *id, const char *queue, const pf_resources *need)
@@ -299,10 +311,11 @@ void pf_sched_release(pf_sched *s, const char *id)
     pthread_mutex_lock(&s->mu);
     entry *e = lookup(s, id);
     if (e && e->held) {
-        pf_resources_sub(&s->used_total, &e->need, &ignored);
-        pf_resources_sub(&s->queues[e->queue].used, &e->need, &ignored);
+        pf_resources need;
+        pf_resources_sub(&s->used_total, need_of(e, &need), &ignored);
+        pf_resources_sub(&s->queues[e->queue].used, &need, &ignored);
         table_del(s, e);
-        free(e);
+        free_entry(e);
     }
     pthread_mutex_unlock(&s->mu);
 }
@@ -407,14 +420,16 @@ static void pick_queue(pf_sched *s, squeue *q, const pf_sched_queue *info, resul
     } else {
         for (; admitted < q->n; admitted++) {
             entry *e = q->waiting[admitted];
-            if (!info->unlimited && !fits(&q->used, &e->need, &info->max)) {
+            pf_resources need;
+            need_of(e, &need);
+            if (!info->unlimited && !fits(&q->used, &need, &info->max)) {
                 char what[96];
                 snprintf(what, sizeof what, "queue %s", q->name);
-                describe(what, &q->used, &info->max, &e->need, head_msg, sizeof head_msg);
+                describe(what, &q->used, &info->max, &need, head_msg, sizeof head_msg);
                 snprintf(shared, sizeof shared,
                          "waiting for queue %s: queued behind jobs ahead of it", q->name);
-            } else if (!fits(&s->used_total, &e->need, &s->capacity)) {
-                describe("machine capacity", &s->used_total, &s->capacity, &e->need, head_msg,
+            } else if (!fits(&s->used_total, &need, &s->capacity)) {
+                describe("machine capacity", &s->used_total, &s->capacity, &need, head_msg,
                          sizeof head_msg);
                 snprintf(shared, sizeof shared,
                          "waiting for machine capacity: queued behind jobs ahead of it in queue %s",

@@ -208,14 +208,25 @@ static int member_queue(const json_t *m, const char *queue, pf_error *e)
 /* A create between validation and its commit. */
 typedef struct create_op {
     pf_app *app;
-    pf_job_row row;
+    pf_job_row row;     /* config NULL once the shape is taken (not for workflows) */
+    char *config_text;  /* the spec dumped, on the HTTP loop rather than the writer */
+    json_t *labels;     /* the spec's labels (object or NULL), for the label table */
+    pf_job_shape shape; /* what the manager needs of the spec */
+    bool has_shape;
+    bool generated_id; /* the server chose the id: a clash is retried with a new one */
     pf_job_created_fn done;
     void *arg;
 } create_op;
 
 static int insert_job(sqlite3 *db, void *arg, pf_error *e)
 {
-    return pf_job_insert(db, &((create_op *)arg)->row, e);
+    create_op *op = arg;
+    for (int tries = 1;; tries++) {
+        int rc = pf_job_insert(db, &op->row, op->config_text, op->labels, e);
+        if (rc == 0 || !op->generated_id || tries == 3 || strcmp(e->code, "JobCreateFailed") != 0)
+            return rc;
+        pf_job_id(op->row.id);
+    }
 }
 
 static void on_committed(void *arg, int rc, const pf_error *e)
@@ -225,9 +236,12 @@ static void on_committed(void *arg, int rc, const pf_error *e)
     memcpy(id, op->row.id, sizeof id);
     /* the manager hears of the job before its creator does: a stop sent right after the
      * answer must find it */
-    if (rc == 0) pf_jobs_on_created(op->app, &op->row); /* takes the row */
+    if (rc == 0) pf_jobs_on_created(op->app, &op->row, op->has_shape ? &op->shape : NULL);
     op->done(op->arg, rc, id, e);
     pf_job_row_clear(&op->row);
+    pf_job_shape_clear(&op->shape);
+    json_decref(op->labels);
+    free(op->config_text);
     free(op);
 }
 
@@ -378,8 +392,8 @@ static json_t *build_config(const char *type, json_t *req, const pf_queue *q,
     return cfg;
 }
 
-/* The row of a validated request. */
-static void fill_row(pf_job_row *r, const pf_caller *c, const char *type, json_t *req,
+/* The row of a validated request; true when the server chose its id. */
+static bool fill_row(pf_job_row *r, const pf_caller *c, const char *type, json_t *req,
                      const pf_queue *q, const char *mode)
 {
     const char *priority = pf_priority_normalise(
@@ -404,6 +418,7 @@ static void fill_row(pf_job_row *r, const pf_caller *c, const char *type, json_t
     r->message = strdup("");
     r->config = build_config(type, req, q, priority, mode);
     r->created_at = pf_now_ms();
+    return !(id && *id);
 }
 
 void pf_jobs_create_async(pf_app *app, const pf_caller *c, const char *type, const char *body,
@@ -424,7 +439,16 @@ void pf_jobs_create_async(pf_app *app, const pf_caller *c, const char *type, con
         op->app = app;
         op->done = done;
         op->arg = arg;
-        fill_row(&op->row, c, type, req, &q, mode);
+        op->generated_id = fill_row(&op->row, c, type, req, &q, mode);
+        op->config_text = pf_json_dump(op->row.config);
+        json_t *labels = json_object_get(op->row.config, "labels");
+        op->labels = json_is_object(labels) ? json_deep_copy(labels) : NULL;
+        if (strcmp(type, PF_JOB_WORKFLOW) != 0) { /* the manager parses a workflow's spec */
+            pf_job_shape_of(op->row.config, &op->shape);
+            op->has_shape = true;
+            json_decref(op->row.config); /* freed by the thread that made it: cheaper */
+            op->row.config = NULL;
+        }
         pf_store_submit(app->store, insert_job, on_committed, op);
     }
     pf_queue_clear(&q);

@@ -24,21 +24,38 @@
 #include "base/buf.h"
 #include "base/json.h"
 
-void pf_job_need(const json_t *config, pf_resources *out)
+void pf_job_shape_of(const json_t *config, pf_job_shape *out)
 {
     pf_error e;
-    pf_resources_init(out);
+    pf_resources need;
+    pf_resources_init(&need);
+    const json_t *members = json_object_get(config, "members");
+    out->nroles = 0;
+    if (!(out->roles = calloc(json_array_size(members) + 1, sizeof *out->roles))) abort();
     size_t i;
     json_t *m;
-    json_array_foreach(json_object_get(config, "members"), i, m)
+    json_array_foreach(members, i, m)
     {
         json_t *f = json_object_get(m, "flavour");
+        json_int_t replicas = json_integer_value(json_object_get(m, "replicas"));
         pf_resources one;
         if (pf_resources_from_flavour(json_string_value(json_object_get(f, "cpu")),
                                       json_string_value(json_object_get(f, "mem")),
                                       json_object_get(f, "scalarResources"), &one, &e) == 0)
-            pf_resources_add(out, &one, json_integer_value(json_object_get(m, "replicas")), &e);
+            pf_resources_add(&need, &one, replicas, &e);
+        pf_job_role *r = &out->roles[out->nroles++];
+        const char *role = json_string_value(json_object_get(m, "role"));
+        snprintf(r->role, sizeof r->role, "%s", role ? role : "");
+        r->replicas = (int)replicas;
     }
+    pf_res_pack(&need, &out->need);
+}
+
+void pf_job_shape_clear(pf_job_shape *s)
+{
+    pf_res_packed_free(&s->need);
+    free(s->roles);
+    memset(s, 0, sizeof *s);
 }
 
 /* The roles that do the work and end by themselves; the others serve them (pservers, a ps-lite

@@ -19,8 +19,23 @@ typedef struct pf_task_plan {
     int64_t cpu_milli, mem_bytes;
 } pf_task_plan;
 
-/* Total resources of a job: Σ flavour × replicas over its members. */
-void pf_job_need(const json_t *config, pf_resources *out);
+/* What the job manager needs of a job's spec to queue it: the total need (Σ flavour ×
+ * replicas over its members) and each member's role and replicas. The HTTP loop that built
+ * the spec computes it, so the spec itself (a JSON tree of ~150 allocations) is freed by the
+ * thread that made it rather than by the manager. */
+typedef struct pf_job_role {
+    char role[16];
+    int replicas;
+} pf_job_role;
+
+typedef struct pf_job_shape {
+    pf_res_packed need;
+    pf_job_role *roles; /* owned */
+    int nroles;
+} pf_job_shape;
+
+void pf_job_shape_of(const json_t *config, pf_job_shape *out);
+void pf_job_shape_clear(pf_job_shape *s);
 /* One plan per replica of every member, in member order. *plans malloc'd.
  * Distributed jobs get a port per replica: reused from endpoints (a PF_TASK_ENDPOINTS value
  * recorded when the job was first started, so replicas started after a crash share the

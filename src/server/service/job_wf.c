@@ -30,11 +30,12 @@ int wf_job_init(job_ent *j, pf_error *e)
     if (!j->wf) return -1;
     j->wfst = j->row.runtime ? pf_wf_state_from_json(j->row.runtime, e) : pf_wf_state_new();
     if (!j->wfst) return -1;
+    if (!(j->node_need = malloc(sizeof *j->node_need))) abort();
     json_t *f = json_object_get(j->row.config, "flavour");
     const char *cpu = json_string_value(json_object_get(f, "cpu"));
     const char *mem = json_string_value(json_object_get(f, "mem"));
     if (pf_resources_from_flavour(cpu && *cpu ? cpu : "1", mem && *mem ? mem : "1Gi",
-                                  json_object_get(f, "scalarResources"), &j->node_need, e) != 0)
+                                  json_object_get(f, "scalarResources"), j->node_need, e) != 0)
         return -1;
     /* Without a flavour the default need is only what admission counts: the nodes run
      * without limits, so without a task cgroup (whose join costs each node a ~10 ms RCU
@@ -46,6 +47,8 @@ int wf_job_init(job_ent *j, pf_error *e)
 
 void wf_job_free(job_ent *j)
 {
+    free(j->node_need);
+    j->node_need = NULL;
     pf_wf_state_free(j->wfst);
     pf_wf_free(j->wf);
     j->wfst = NULL;
@@ -135,7 +138,7 @@ static void queue_node(pf_app *app, job_ent *j, const pf_wf_action *a)
     te->command = pf_wf_action_command(a, script);
     te->env = node_env(j, a, te->name);
     te->queued = true;
-    pf_sched_submit(app->sched, te->name, j->row.queue, j->row.priority, j->row.pk, &j->node_need);
+    pf_sched_submit(app->sched, te->name, j->row.queue, j->row.priority, j->row.pk, j->node_need);
 }
 
 static void cancel_node(pf_app *app, job_ent *j, const char *node_id)
@@ -283,8 +286,8 @@ bool wf_task_admitted(pf_app *app, tx *t, job_ent *j, task_ent *te)
     te->queued = false;
     pf_task_spec spec = {.job_id = j->row.id, .name = te->name, .role = te->role, .index = 0,
                          .command = te->command, .env = (const char *const *)te->env,
-                         .cpu_milli = j->node_limits ? j->node_need.cpu : 0,
-                         .mem_bytes = j->node_limits ? j->node_need.memory : 0,
+                         .cpu_milli = j->node_limits ? j->node_need->cpu : 0,
+                         .mem_bytes = j->node_limits ? j->node_need->memory : 0,
                          .stdout_path = NODE_STDOUT};
     pf_error e;
     if (pf_runtime_start(app->rt, &spec, &te->st, &e) != 0) {
@@ -331,7 +334,7 @@ bool wf_job_recover(pf_app *app, tx *t, job_ent *j)
             snprintf(te->node_id, sizeof te->node_id, "%s", acts[i].node_id);
             te->st = st;
             te->started = true;
-            pf_sched_hold(app->sched, te->name, j->row.queue, &j->node_need);
+            pf_sched_hold(app->sched, te->name, j->row.queue, j->node_need);
             /* it ran before the crash: record its real start (a no-op if already Running) */
             pf_wf_node_started(j->wfst, te->node_id, st.started_ms ? st.started_ms : pf_now_ms(),
                                &e);

@@ -59,15 +59,21 @@ static event *new_event(ev_kind k, const char *id)
 static void free_event(event *ev)
 {
     pf_job_row_clear(&ev->row);
+    pf_job_shape_clear(&ev->shape);
     free(ev->st);
     free(ev);
 }
 
-void pf_jobs_on_created(pf_app *app, pf_job_row *row)
+void pf_jobs_on_created(pf_app *app, pf_job_row *row, pf_job_shape *shape)
 {
     event *ev = new_event(EV_CREATED, row->id);
     ev->row = *row; /* moved, not copied: this runs on the store's writer thread */
     memset(row, 0, sizeof *row);
+    if (shape) {
+        ev->shape = *shape;
+        ev->has_shape = true;
+        memset(shape, 0, sizeof *shape);
+    }
     post(app->jobs, ev);
 }
 
@@ -150,30 +156,23 @@ task_ent *mgr_add_task(job_ent *j, const char *role, int index)
     return te;
 }
 
-static job_ent *add_job(struct pf_jobsvc *m, pf_job_row *row /* stolen */)
+static job_ent *add_job(struct pf_jobsvc *m, pf_job_row *row /* stolen */,
+                        const pf_job_shape *shape)
 {
     job_ent *j = calloc(1, sizeof *j);
     if (!j) abort();
     j->mgr = m;
     j->row = *row;
     memset(row, 0, sizeof *row);
-    pf_job_need(j->row.config, &j->need);
-    json_t *members = json_object_get(j->row.config, "members");
-    size_t i;
-    json_t *mb;
     int total = 0;
-    json_array_foreach(members, i, mb) total += (int)json_integer_value(json_object_get(mb, "replicas"));
+    for (int i = 0; i < shape->nroles; i++) total += shape->roles[i].replicas;
     if (total > 0) { /* exactly what the members need */
         j->tasks = calloc((size_t)total, sizeof *j->tasks);
         if (!j->tasks) abort();
         j->cap_tasks = total;
     }
-    json_array_foreach(members, i, mb)
-    {
-        const char *role = json_string_value(json_object_get(mb, "role"));
-        int reps = (int)json_integer_value(json_object_get(mb, "replicas"));
-        for (int r = 0; r < reps; r++) mgr_add_task(j, role, r);
-    }
+    for (int i = 0; i < shape->nroles; i++)
+        for (int r = 0; r < shape->roles[i].replicas; r++) mgr_add_task(j, shape->roles[i].role, r);
     if (strcmp(j->row.type, PF_JOB_WORKFLOW) == 0) m->nworkflows++;
     unsigned b = bucket(j->row.id);
     j->next = m->jobs[b];
@@ -424,10 +423,12 @@ static void handle_event(pf_app *app, tx *t, event *ev)
     struct pf_jobsvc *m = app->jobs;
     job_ent *j;
     task_ent *te = NULL;
+    pf_resources need;
     switch (ev->kind) {
     case EV_CREATED:
         if (mgr_find_job(m, ev->row.id)) break;
-        j = add_job(m, &ev->row);
+        if (!ev->has_shape) pf_job_shape_of(ev->row.config, &ev->shape);
+        j = add_job(m, &ev->row, &ev->shape);
         if (strcmp(j->row.type, PF_JOB_WORKFLOW) == 0) {
             pf_error e;
             if (wf_job_init(j, &e) != 0) {
@@ -454,7 +455,8 @@ static void handle_event(pf_app *app, tx *t, event *ev)
             mgr_drop_job(m, j);
             break;
         }
-        pf_sched_submit(app->sched, j->row.id, j->row.queue, j->row.priority, j->row.pk, &j->need);
+        pf_sched_submit(app->sched, j->row.id, j->row.queue, j->row.priority, j->row.pk,
+                        pf_res_unpack(&ev->shape.need, &need));
         park_config(j);
         break;
     case EV_PRIORITY:
@@ -667,8 +669,13 @@ static void recover(pf_app *app)
     }
     tx t = {0};
     int adopted = 0, queued = 0;
+    pf_resources need;
     for (int i = 0; i < n; i++) {
-        job_ent *j = add_job(m, &rows[i]);
+        pf_job_shape shape;
+        pf_job_shape_of(rows[i].config, &shape);
+        pf_res_unpack(&shape.need, &need);
+        job_ent *j = add_job(m, &rows[i], &shape);
+        pf_job_shape_clear(&shape);
         if (strcmp(j->row.type, PF_JOB_WORKFLOW) == 0) {
             if (wf_job_init(j, &e) != 0) {
                 pf_logerr("recovery: workflow %s: %s", j->row.id, e.message);
@@ -691,7 +698,7 @@ static void recover(pf_app *app)
             adopted++;
             j->admitted = true;
             j->stopping = terminating;
-            pf_sched_hold(app->sched, j->row.id, j->row.queue, &j->need);
+            pf_sched_hold(app->sched, j->row.id, j->row.queue, &need);
             /* tasks of an admitted job that were not started before the crash start now */
             pf_task_plan *plans = NULL;
             int np = 0;
@@ -724,7 +731,7 @@ static void recover(pf_app *app)
         } else {
             queued++;
             pf_sched_submit(app->sched, j->row.id, j->row.queue, j->row.priority, j->row.pk,
-                            &j->need);
+                            &need);
             park_config(j);
         }
     }

@@ -7,11 +7,13 @@
 
 #include "base/err.h"
 #include "server/service/app.h"
+#include "server/service/job_tasks.h"
 #include "server/store/jobs.h"
 
 /* Tells the manager about a job just committed (status init): it will be scheduled. Takes
- * the row's contents (row is left zeroed). */
-void pf_jobs_on_created(pf_app *app, pf_job_row *row);
+ * the row's and the shape's contents (both left zeroed). shape NULL: the manager computes
+ * it from row->config (a workflow's spec travels whole: the manager parses it). */
+void pf_jobs_on_created(pf_app *app, pf_job_row *row, pf_job_shape *shape);
 /* A committed priority change of a waiting job. */
 void pf_jobs_on_priority(pf_app *app, const char *id, const char *priority);
 /* A committed stop: the manager stops the job's tasks, or ends it when none run. */

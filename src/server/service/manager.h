@@ -11,6 +11,7 @@
 #include "base/resources.h"
 #include "server/runtime/runtime.h"
 #include "server/service/app.h"
+#include "server/service/job_tasks.h"
 #include "server/store/jobs.h"
 
 struct pf_wf;
@@ -31,7 +32,6 @@ typedef struct task_ent {
 
 typedef struct job_ent {
     pf_job_row row; /* owned copy (config used for planning) */
-    pf_resources need;
     task_ent *tasks;
     int ntasks, cap_tasks;
     bool admitted;  /* resources held, tasks started (or being started) */
@@ -43,8 +43,8 @@ typedef struct job_ent {
     /* workflow jobs: the parsed workflow, its engine state, what each node task needs */
     struct pf_wf *wf;
     struct pf_wf_state *wfst;
-    pf_resources node_need;
-    bool node_limits; /* the job has a flavour: node tasks are limited to node_need */
+    pf_resources *node_need; /* owned; a pf_resources is 2 KiB and most jobs are not workflows */
+    bool node_limits;        /* the job has a flavour: node tasks are limited to node_need */
     char wf_status[16];
     bool wf_dirty; /* its engine state is to be written this round */
     struct pf_jobsvc *mgr;
@@ -58,7 +58,9 @@ typedef struct event {
     char id[256]; /* job id, or task name for EV_EXIT */
     char priority[16];
     pf_task_status *st; /* EV_EXIT, owned: most events are creates, and it is 1.5 KiB */
-    pf_job_row row;     /* EV_CREATED */
+    pf_job_row row;     /* EV_CREATED: config NULL when the shape is given */
+    pf_job_shape shape; /* EV_CREATED */
+    bool has_shape;
     struct event *next;
 } event;
 

@@ -13,9 +13,12 @@
 #include "model/status.h"
 #include "server/store/store.h"
 
+/* config and runtime live in job_spec (schema.c, v3); a subquery fetches them for the rows a
+ * query returns only, so no join can change how SQLite walks the job table. */
 #define JOB_COLS                                                                                   \
     "pk, id, user_name, queue_name, queue_id, type, framework, status, priority, name, message, "  \
-    "config, created_at, updated_at, activated_at, finished_at, runtime"
+    "(SELECT config FROM job_spec WHERE job_spec.pk = job.pk), created_at, updated_at, "           \
+    "activated_at, finished_at, (SELECT runtime FROM job_spec WHERE job_spec.pk = job.pk)"
 
 void pf_job_row_clear(pf_job_row *r)
 {
@@ -79,14 +82,18 @@ static int write_labels(sqlite3 *db, int64_t pk, const json_t *labels, pf_error 
     return 0;
 }
 
-int pf_job_insert(sqlite3 *db, pf_job_row *r, pf_error *e)
+int pf_job_insert(sqlite3 *db, pf_job_row *r, const char *config_text, const json_t *labels,
+                  pf_error *e)
 {
     sqlite3_stmt *st =
         pf_stmt(db, "INSERT INTO job(id, user_name, queue_name, queue_id, type, framework, status, "
-                    "priority, name, message, config, created_at, updated_at) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)");
-    if (!st) return pf_store_fail(db, e, "insert job");
-    char *config = pf_json_dump(r->config);
+                    "priority, name, message, created_at, updated_at) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)");
+    sqlite3_stmt *spec = pf_stmt(db, "INSERT INTO job_spec(pk, config) VALUES (?1, ?2)");
+    if (!st || !spec) {
+        pf_stmt_done(st);
+        return pf_store_fail(db, e, "insert job");
+    }
     pf_bind_text(st, 1, r->id);
     pf_bind_text(st, 2, r->user);
     pf_bind_text(st, 3, r->queue);
@@ -97,17 +104,23 @@ int pf_job_insert(sqlite3 *db, pf_job_row *r, pf_error *e)
     pf_bind_text(st, 8, r->priority);
     pf_bind_text(st, 9, r->name);
     pf_bind_text(st, 10, r->message);
-    sqlite3_bind_text(st, 11, config, -1, free);
-    sqlite3_bind_int64(st, 12, r->created_at);
+    sqlite3_bind_int64(st, 11, r->created_at);
     int rc = sqlite3_step(st);
     pf_stmt_done(st);
-    if (rc == SQLITE_CONSTRAINT)
+    if (rc == SQLITE_CONSTRAINT) {
+        pf_stmt_done(spec);
         return pf_fail(e, "JobCreateFailed",
                        "create job[%s] in database failed, err: job id %s already exists",
                        r->name ? r->name : "", r->id);
+    }
+    if (rc == SQLITE_DONE) {
+        r->pk = sqlite3_last_insert_rowid(db);
+        sqlite3_bind_int64(spec, 1, r->pk);
+        sqlite3_bind_text(spec, 2, config_text, -1, SQLITE_STATIC);
+        rc = sqlite3_step(spec);
+    }
+    pf_stmt_done(spec);
     if (rc != SQLITE_DONE) return pf_store_fail(db, e, "insert job");
-    r->pk = sqlite3_last_insert_rowid(db);
-    json_t *labels = json_object_get(r->config, "labels");
     return json_is_object(labels) ? write_labels(db, r->pk, labels, e) : 0;
 }
 
@@ -445,15 +458,16 @@ int pf_job_transition(sqlite3 *db, const char *id, const char *status, const cha
                       char out_status[16], pf_error *e)
 {
     sqlite3_stmt *get =
-        pf_stmt(db, "SELECT status, activated_at FROM job WHERE id = ?1 AND deleted_at = 0");
+        pf_stmt(db, "SELECT status, activated_at, pk FROM job WHERE id = ?1 AND deleted_at = 0");
     if (!get) return pf_store_fail(db, e, "transition");
     pf_bind_text(get, 1, id);
     int rc = sqlite3_step(get);
     char prev[16] = "";
-    int64_t activated = 0;
+    int64_t activated = 0, pk = 0;
     if (rc == SQLITE_ROW) {
         copy(prev, sizeof prev, pf_col_text(get, 0));
         activated = sqlite3_column_int64(get, 1);
+        pk = sqlite3_column_int64(get, 2);
     }
     pf_stmt_done(get);
     if (rc == SQLITE_DONE) return pf_fail(e, "JobNotFound", "job %s not found", id);
@@ -466,9 +480,9 @@ int pf_job_transition(sqlite3 *db, const char *id, const char *status, const cha
     int64_t now = pf_now_ms();
     sqlite3_stmt *up = pf_stmt(db, "UPDATE job SET status = ?2, message = ?3, updated_at = ?4, "
                                    "activated_at = ?5, finished_at = CASE WHEN ?6 THEN ?4 "
-                                   "ELSE finished_at END WHERE id = ?1 AND deleted_at = 0");
+                                   "ELSE finished_at END WHERE pk = ?1");
     if (!up) return pf_store_fail(db, e, "transition");
-    pf_bind_text(up, 1, id);
+    sqlite3_bind_int64(up, 1, pk);
     pf_bind_text(up, 2, to);
     pf_bind_text(up, 3, msg);
     sqlite3_bind_int64(up, 4, now);
@@ -483,16 +497,23 @@ int pf_job_transition(sqlite3 *db, const char *id, const char *status, const cha
 
 int pf_job_update_spec(sqlite3 *db, int64_t pk, const char *priority, json_t *config, pf_error *e)
 {
-    sqlite3_stmt *st = pf_stmt(db, "UPDATE job SET priority = ?2, config = ?3, updated_at = ?4 "
+    sqlite3_stmt *st = pf_stmt(db, "UPDATE job SET priority = ?2, updated_at = ?3 "
                                    "WHERE pk = ?1 AND deleted_at = 0");
-    if (!st) return pf_store_fail(db, e, "update job");
+    sqlite3_stmt *spec = pf_stmt(db, "UPDATE job_spec SET config = ?2 WHERE pk = ?1");
+    if (!st || !spec) {
+        pf_stmt_done(st);
+        pf_stmt_done(spec);
+        return pf_store_fail(db, e, "update job");
+    }
     sqlite3_bind_int64(st, 1, pk);
     pf_bind_text(st, 2, priority);
-    sqlite3_bind_text(st, 3, pf_json_dump(config), -1, free);
-    sqlite3_bind_int64(st, 4, pf_now_ms());
-    int rc = sqlite3_step(st);
+    sqlite3_bind_int64(st, 3, pf_now_ms());
+    sqlite3_bind_int64(spec, 1, pk);
+    sqlite3_bind_text(spec, 2, pf_json_dump(config), -1, free);
+    int rc = sqlite3_step(st), rc2 = sqlite3_step(spec);
     pf_stmt_done(st);
-    if (rc != SQLITE_DONE) return pf_store_fail(db, e, "update job");
+    pf_stmt_done(spec);
+    if (rc != SQLITE_DONE || rc2 != SQLITE_DONE) return pf_store_fail(db, e, "update job");
     json_t *labels = json_object_get(config, "labels");
     json_t *empty = json_object();
     rc = write_labels(db, pk, json_is_object(labels) ? labels : empty, e);
@@ -502,7 +523,8 @@ int pf_job_update_spec(sqlite3 *db, int64_t pk, const char *priority, json_t *co
 
 int pf_job_set_runtime(sqlite3 *db, const char *id, const json_t *runtime, pf_error *e)
 {
-    sqlite3_stmt *st = pf_stmt(db, "UPDATE job SET runtime = ?2 WHERE id = ?1 AND deleted_at = 0");
+    sqlite3_stmt *st = pf_stmt(db, "UPDATE job_spec SET runtime = ?2 WHERE pk = "
+                                   "(SELECT pk FROM job WHERE id = ?1 AND deleted_at = 0)");
     if (!st) return pf_store_fail(db, e, "set runtime");
     pf_bind_text(st, 1, id);
     if (runtime)
@@ -556,15 +578,20 @@ int pf_job_list_deleted_before(sqlite3 *db, int64_t before_ms, int64_t **pks, in
 
 int pf_job_purge(sqlite3 *db, int64_t pk, pf_error *e)
 {
-    sqlite3_stmt *t = pf_stmt(db, "DELETE FROM job_task WHERE job_pk = ?1");
-    sqlite3_stmt *j = pf_stmt(db, "DELETE FROM job WHERE pk = ?1 AND deleted_at != 0");
-    if (!t || !j) return pf_store_fail(db, e, "purge job");
-    sqlite3_bind_int64(t, 1, pk);
-    sqlite3_bind_int64(j, 1, pk);
-    int rc = sqlite3_step(t), rc2 = sqlite3_step(j);
-    pf_stmt_done(t);
-    pf_stmt_done(j);
-    return rc == SQLITE_DONE && rc2 == SQLITE_DONE ? 0 : pf_store_fail(db, e, "purge job");
+    static const char *const sql[] = {
+        "DELETE FROM job_task WHERE job_pk = ?1",
+        "DELETE FROM job_spec WHERE pk = (SELECT pk FROM job WHERE pk = ?1 AND deleted_at != 0)",
+        "DELETE FROM job WHERE pk = ?1 AND deleted_at != 0",
+    };
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        sqlite3_stmt *st = pf_stmt(db, sql[i]);
+        if (!st) return pf_store_fail(db, e, "purge job");
+        sqlite3_bind_int64(st, 1, pk);
+        int rc = sqlite3_step(st);
+        pf_stmt_done(st);
+        if (rc != SQLITE_DONE) return pf_store_fail(db, e, "purge job");
+    }
+    return 0;
 }
 
 int pf_task_put(sqlite3 *db, const char *name, const char *job_id, int64_t job_pk, const char *role,

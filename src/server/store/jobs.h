@@ -30,9 +30,11 @@ typedef struct pf_job_row {
 
 void pf_job_row_clear(pf_job_row *r);
 
-/* Inserts a new job (status init) and its labels; fills r->pk. Duplicate live id →
- * JobCreateFailed. */
-int pf_job_insert(sqlite3 *db, pf_job_row *r, pf_error *e);
+/* Inserts a new job (status init): r's columns, its spec as config_text (pf_json_dump of the
+ * config: the HTTP loops dump it, so the one writer thread does not; r->config is not read)
+ * and its labels (an object, or NULL); fills r->pk. Duplicate live id → JobCreateFailed. */
+int pf_job_insert(sqlite3 *db, pf_job_row *r, const char *config_text, const json_t *labels,
+                  pf_error *e);
 /* 0 found (live only), 1 not found, -1 error. */
 int pf_job_get(sqlite3 *db, const char *id, pf_job_row *out, pf_error *e);
 

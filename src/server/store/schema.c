@@ -64,6 +64,14 @@ static const char *MIGRATIONS[] = {
      * (315 ms at 10^6 jobs); this index walks the queue newest first and stops after a page.
      * It is written only on insert and delete (a job never changes queue). */
     "CREATE INDEX job_queue ON job(queue_name, pk) WHERE deleted_at = 0;",
+    /* 3: a job's spec and runtime state (~1 KB of JSON) move to their own table, keyed by the
+     * job's pk. SQLite rewrites a whole row on every UPDATE, so each status change rewrote
+     * the spec with it; now it rewrites a ~200-byte row. */
+    "CREATE TABLE job_spec ("
+    "  pk INTEGER PRIMARY KEY, config TEXT NOT NULL, runtime TEXT NOT NULL DEFAULT '');"
+    "INSERT INTO job_spec(pk, config, runtime) SELECT pk, config, runtime FROM job;"
+    "ALTER TABLE job DROP COLUMN config;"
+    "ALTER TABLE job DROP COLUMN runtime;",
 };
 
 int pf_schema_version(void)
@@ -72,6 +80,11 @@ int pf_schema_version(void)
 }
 
 int pf_schema_migrate(sqlite3 *db, pf_error *e)
+{
+    return pf_schema_migrate_to(db, pf_schema_version(), e);
+}
+
+int pf_schema_migrate_to(sqlite3 *db, int target, pf_error *e)
 {
     sqlite3_stmt *st;
     int version = 0;
@@ -84,7 +97,7 @@ int pf_schema_migrate(sqlite3 *db, pf_error *e)
                        "database schema version %d is newer than this server (%d); upgrade the "
                        "server",
                        version, pf_schema_version());
-    for (int v = version; v < pf_schema_version(); v++) {
+    for (int v = version; v < target; v++) {
         char *err = NULL, pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d;", v + 1);
         if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||

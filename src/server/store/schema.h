@@ -7,7 +7,10 @@
 
 #include "base/err.h"
 
+/* Brings db to the newest version; refuses a database newer than this server. */
 int pf_schema_migrate(sqlite3 *db, pf_error *e);
+/* Brings db up to version target (tests build old databases with it). */
+int pf_schema_migrate_to(sqlite3 *db, int target, pf_error *e);
 int pf_schema_version(void);
 
 #endif

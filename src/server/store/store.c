@@ -185,6 +185,8 @@ void pf_store_close(pf_store *s)
     pthread_cond_signal(&s->has_work);
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->writer, NULL);
+    pf_info("store: %llu writes in %llu group commits", (unsigned long long)s->writes,
+            (unsigned long long)s->commits);
     close_conn(s->wdb);
     for (reader *r = s->readers; r;) {
         reader *next = r->next;
@@ -261,14 +263,6 @@ uint64_t pf_store_version(pf_store *s)
     return atomic_load(&s->version);
 }
 
-void pf_store_stats(pf_store *s, uint64_t *commits, uint64_t *writes)
-{
-    pthread_mutex_lock(&s->mu);
-    *commits = s->commits;
-    *writes = s->writes;
-    pthread_mutex_unlock(&s->mu);
-}
-
 /* ---- statement cache: per thread, keyed by (connection, SQL literal address) ---- */
 
 #define STMT_CACHE 128
@@ -338,4 +332,12 @@ const char *pf_col_text(sqlite3_stmt *st, int i)
 int pf_store_fail(sqlite3 *db, pf_error *e, const char *what)
 {
     return pf_fail(e, "InternalError", "%s: %s", what, sqlite3_errmsg(db));
+}
+
+void pf_store_stats(pf_store *s, uint64_t *commits, uint64_t *writes)
+{
+    pthread_mutex_lock(&s->mu);
+    *commits = s->commits;
+    *writes = s->writes;
+    pthread_mutex_unlock(&s->mu);
 }
