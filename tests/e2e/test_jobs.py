@@ -269,6 +269,34 @@ def test_reused_id_runs_its_own_command(api):
     assert log == "second\n"
 
 
+def test_reused_id_leftovers_go_at_create(make_server, tmp_path):
+    """A deleted job's files stay for the retention period; a new job taking its id removes
+    them when it is created (in the same transaction), so even a server killed before the new
+    job starts cannot adopt the old task as the new one's."""
+    s = make_server(extra_args=["--capacity-cpu", "1000"])
+    api = s.api()
+    one = {"cpu": "1", "mem": "8Mi"}
+    tasks = os.path.join(s.data_dir, "tasks")
+    mine = lambda: [p for p in os.listdir(tasks) if p.startswith("reuse-kill9-")]
+    old = create(api, "echo old", id="reuse-kill9", flavour=one)
+    wait_status(api, old, "succeeded")
+    assert api.delete("/job/" + old).status == 200
+    assert mine()  # kept for the retention period
+    gate = tmp_path / "gate"
+    blocker = create(api, "while [ ! -e %s ]; do sleep 0.05; done" % gate, flavour=one)
+    wait_status(api, blocker, "running")
+    assert create(api, "echo new", id="reuse-kill9", flavour=one) == old
+    wait_status(api, old, "pending")
+    assert mine() == []
+    s.kill9()
+    s.restart()
+    api = s.api()
+    gate.write_text("x")
+    wait_status(api, old, "succeeded")
+    log = api.get("/log/job", query={"jobID": old}).json["taskList"][0]["logInfo"]["logContent"]
+    assert log == "new\n"
+
+
 def test_stop_in_init_and_terminating(make_server, tmp_path):
     s = make_server(extra_args=["--stop-grace-seconds", "2"])
     api = s.api()

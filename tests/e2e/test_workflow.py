@@ -194,6 +194,16 @@ def test_container_command_args_env(api):
         "a b %s" % job["id"], "hello default from workflow %s" % job["id"]]
 
 
+def test_reused_id_runs_its_own_nodes(api):
+    """A new workflow taking a deleted one's id: the old node's files go at create, so the
+    node runs again rather than being adopted as already done."""
+    first = run(api, workflow([sh("main", "echo first")]), id="wf-reuse")
+    assert api.delete("/job/wf-reuse").status == 200
+    second = run(api, workflow([sh("main", "echo second")]), id="wf-reuse")
+    assert outputs(api, second)[""] == "second\n"
+    assert first["id"] == second["id"] == "wf-reuse"
+
+
 def test_script_python3(api):
     src = "import sys\nprint('py', sys.version_info[0], {{inputs.parameters.n}} * 7)\n"
     tpl = workflow([{"name": "main", "steps": [[{"name": "calc", "template": "py",

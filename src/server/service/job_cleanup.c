@@ -33,6 +33,16 @@ static bool live_job_owns(sqlite3 *db, const char *task)
     return true;
 }
 
+int pf_cleanup_task_files(pf_app *app, const char *name, pf_error *e)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/scripts/%s", app->cfg.data_dir, name);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/scripts/%s.stdout", app->cfg.data_dir, name);
+    unlink(path);
+    return pf_runtime_remove(app->rt, name, e);
+}
+
 int64_t pf_cleanup_interval_ms(const pf_app *app)
 {
     int64_t every = app->cfg.log_retention_seconds * 1000 / 2;
@@ -62,12 +72,7 @@ void pf_cleanup_deleted_jobs(pf_app *app)
         {
             const char *name = json_string_value(json_object_get(t, "name"));
             if (live_job_owns(db, name)) continue; /* the id was reused: the files are its */
-            char path[4400];
-            snprintf(path, sizeof path, "%s/scripts/%s", app->cfg.data_dir, name);
-            unlink(path);
-            snprintf(path, sizeof path, "%s/scripts/%s.stdout", app->cfg.data_dir, name);
-            unlink(path);
-            if (pf_runtime_remove(app->rt, name, &e) != 0) {
+            if (pf_cleanup_task_files(app, name, &e) != 0) {
                 pf_warn("cleanup: task %s: %s", name, e.message);
                 ok = false;
             }

@@ -16,6 +16,7 @@
 #include "server/sched/sched.h"
 #include "server/service/jobs.h"
 #include "server/service/jobs_internal.h"
+#include "server/service/manager.h"
 #include "server/service/users.h"
 #include "server/store/filesystems.h"
 #include "server/store/flavours.h"
@@ -218,12 +219,36 @@ typedef struct create_op {
     void *arg;
 } create_op;
 
+/* A deleted job that had this id may have left files (until retention removes them): they go
+ * now, inside the insert's transaction, so that no task of the new job can adopt one of
+ * them, even after a crash. Rare: only when an id is taken again. */
+static int remove_leftovers(pf_app *app, sqlite3 *db, const char *id, pf_error *e)
+{
+    json_t *names = pf_job_deleted_task_names(db, id, e);
+    if (!names) return -1;
+    size_t i;
+    json_t *n;
+    int rc = 0;
+    json_array_foreach(names, i, n)
+    {
+        pf_error why;
+        if (rc == 0 && pf_cleanup_task_files(app, json_string_value(n), &why) != 0)
+            rc = pf_fail(e, "JobCreateFailed",
+                         "job id %s belonged to a deleted job whose files cannot be removed yet "
+                         "(%s); retry later or choose another id",
+                         id, why.message);
+    }
+    json_decref(names);
+    return rc;
+}
+
 static int insert_job(sqlite3 *db, void *arg, pf_error *e)
 {
     create_op *op = arg;
     for (int tries = 1;; tries++) {
         int rc = pf_job_insert(db, &op->row, op->config_text, op->labels, e);
-        if (rc == 0 || !op->generated_id || tries == 3 || strcmp(e->code, "JobCreateFailed") != 0)
+        if (rc == 0) return remove_leftovers(op->app, db, op->row.id, e);
+        if (!op->generated_id || tries == 3 || strcmp(e->code, "JobCreateFailed") != 0)
             return rc;
         pf_job_id(op->row.id);
     }

@@ -126,10 +126,6 @@ static void queue_node(pf_app *app, job_ent *j, const pf_wf_action *a)
     if (find_node(j, a->node_id)) return; /* already known (re-emitted after a restart) */
     task_ent *te = mgr_add_task(j, role, 0);
     snprintf(te->node_id, sizeof te->node_id, "%s", a->node_id);
-    pf_error e;
-    /* never claimed by this job (recovery adopts claimed nodes before queueing the rest), so
-     * a dir of this name belongs to a deleted job whose id was reused */
-    pf_runtime_remove(app->rt, te->name, &e);
     char script[4400] = "";
     if (a->script_source && write_script(app, te->name, a->script_source, script, sizeof script) != 0)
         pf_warn("workflow %s: cannot write the script of node %s", j->row.id, a->node_name);

@@ -441,12 +441,6 @@ static void handle_event(pf_app *app, tx *t, event *ev)
             }
             break;
         }
-        for (int k = 0; k < j->ntasks; k++) {
-            /* a new job: a task dir of this name can only be left by a deleted job whose id
-             * was reused — it must not be adopted as this job's task */
-            pf_error e;
-            pf_runtime_remove(app->rt, j->tasks[k].name, &e);
-        }
         if (j->ntasks == 0) { /* nothing this runtime can run: say so, stay in init */
             tx_item *it = tx_add(t, j->row.id);
             snprintf(it->message, sizeof it->message, "%s",

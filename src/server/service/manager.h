@@ -116,6 +116,8 @@ void mgr_transition(tx *t, const job_ent *j, const char *status, const char *mes
 void mgr_task_row(tx *t, const job_ent *j, const task_ent *te);
 
 /* ---- retention (job_cleanup.c) ---- */
+/* Removes a task's files: its directory in the runtime and its workflow script. */
+int pf_cleanup_task_files(pf_app *app, const char *name, pf_error *e);
 int64_t pf_cleanup_interval_ms(const pf_app *app);
 void pf_cleanup_deleted_jobs(pf_app *app);
 

@@ -576,6 +576,27 @@ int pf_job_list_deleted_before(sqlite3 *db, int64_t before_ms, int64_t **pks, in
     return rc == SQLITE_DONE ? 0 : pf_store_fail(db, e, "list deleted");
 }
 
+json_t *pf_job_deleted_task_names(sqlite3 *db, const char *id, pf_error *e)
+{
+    sqlite3_stmt *st = pf_stmt(db, "SELECT t.name FROM job j INDEXED BY job_deleted_id "
+                                   "JOIN job_task t ON t.job_pk = j.pk "
+                                   "WHERE j.id = ?1 AND j.deleted_at != 0");
+    if (!st) {
+        pf_store_fail(db, e, "deleted tasks");
+        return NULL;
+    }
+    pf_bind_text(st, 1, id);
+    json_t *names = json_array();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(names, json_string(pf_col_text(st, 0)));
+    pf_stmt_done(st);
+    if (rc == SQLITE_DONE) return names;
+    json_decref(names);
+    pf_store_fail(db, e, "deleted tasks");
+    return NULL;
+}
+
 int pf_job_purge(sqlite3 *db, int64_t pk, pf_error *e)
 {
     static const char *const sql[] = {

@@ -94,6 +94,9 @@ int pf_job_set_message(sqlite3 *db, const char *id, const char *message, pf_erro
 int pf_job_soft_delete(sqlite3 *db, int64_t pk, pf_error *e);
 /* Deleted jobs (pks, at most 1000) whose deletion is older than before_ms: their files can go. */
 int pf_job_list_deleted_before(sqlite3 *db, int64_t before_ms, int64_t **pks, int *n, pf_error *e);
+/* The task names of the deleted (not yet purged) jobs that had this id: an array of strings,
+ * NULL on error. */
+json_t *pf_job_deleted_task_names(sqlite3 *db, const char *id, pf_error *e);
 /* Removes a deleted job's rows (job, tasks) for good. */
 int pf_job_purge(sqlite3 *db, int64_t pk, pf_error *e);
 

@@ -72,6 +72,10 @@ static const char *MIGRATIONS[] = {
     "INSERT INTO job_spec(pk, config, runtime) SELECT pk, config, runtime FROM job;"
     "ALTER TABLE job DROP COLUMN config;"
     "ALTER TABLE job DROP COLUMN runtime;",
+    /* 4: the deleted jobs of an id, found when a new job takes the id: their files must go
+     * before the new job can start (or its tasks would adopt theirs). Written only when a job
+     * is deleted or purged. */
+    "CREATE INDEX job_deleted_id ON job(id) WHERE deleted_at != 0;",
 };
 
 int pf_schema_version(void)
