@@ -162,6 +162,39 @@ static void test_queue_round_trip(void **state)
     pf_queue_clear(&q);
 }
 
+/* The cached read sees every committed queue change at once (insert, update, delete, and a
+ * cluster delete that takes its queues), and other writes do not invalidate it. */
+static void test_queue_cached_read(void **state)
+{
+    fixture *f = *state;
+    pf_error e;
+    pf_queue q;
+    assert_int_equal(pf_queue_get_cached(f->s, "qc", &q, &e), 1); /* remembered as missing */
+    add_queue(f->s, "qc", "c1", "ns1");
+    assert_int_equal(pf_queue_get_cached(f->s, "qc", &q, &e), 0);
+    assert_int_equal(q.max.cpu, 2000);
+    assert_null(q.location);
+    uint64_t v = pf_store_queue_version(f->s);
+    expect_ok(pf_store_write(f->s, w_exec, "CREATE TABLE unrelated(x)", &e), &e);
+    assert_int_equal(pf_store_queue_version(f->s), v); /* not a queue write */
+    assert_int_equal(pf_queue_get(pf_store_reader(f->s), "qc", &q, &e), 0);
+    q.max.cpu = 700;
+    snprintf(q.status, sizeof q.status, "closed");
+    expect_ok(pf_store_write(f->s, w_queue_update, &q, &e), &e);
+    pf_queue_clear(&q);
+    assert_true(pf_store_queue_version(f->s) > v);
+    assert_int_equal(pf_queue_get_cached(f->s, "qc", &q, &e), 0);
+    assert_int_equal(q.max.cpu, 700);
+    assert_string_equal(q.status, "closed");
+    expect_ok(pf_store_write(f->s, w_queue_delete, "qc", &e), &e);
+    assert_int_equal(pf_queue_get_cached(f->s, "qc", &q, &e), 1);
+    add_queue(f->s, "qd", "c-gone", "ns1");
+    assert_int_equal(pf_queue_get_cached(f->s, "qd", &q, &e), 0);
+    expect_ok(pf_store_write(f->s, w_exec, "DELETE FROM queue WHERE cluster_name = 'c-gone'", &e),
+              &e);
+    assert_int_equal(pf_queue_get_cached(f->s, "qd", &q, &e), 1);
+}
+
 static void test_queue_list_grants_and_delete(void **state)
 {
     fixture *f = *state;
@@ -399,6 +432,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_queue_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_cached_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_list_grants_and_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flavours, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clusters, setup, teardown),

@@ -323,7 +323,7 @@ static int validate(pf_app *app, const pf_caller *c, const char *type, json_t *r
     if (pf_job_request_check_basics(req, type, e)) return -1;
     const char *qname = sp_get(req, "queue");
     if (!qname || !*qname) qname = "default-queue";
-    int rc = pf_queue_get(db, qname, q, e);
+    int rc = pf_queue_get_cached(app->store, qname, q, e);
     if (rc < 0) return -1;
     if (rc == 1) return FAIL("get queue failed when creating job, err=record not found");
     if (strcmp(q->status, "open") != 0)

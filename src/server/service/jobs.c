@@ -408,7 +408,7 @@ static void queue_info(void *ctx, const char *name, pf_sched_queue *out)
     pf_queue q;
     memset(&q, 0, sizeof q);
     pf_error e;
-    if (pf_queue_get(pf_store_reader(app->store), name, &q, &e) != 0) return;
+    if (pf_queue_get_cached(app->store, name, &q, &e) != 0) return;
     out->found = true;
     snprintf(out->status, sizeof out->status, "%s", q.status);
     out->open = strcmp(q.status, "open") == 0;

@@ -81,6 +81,43 @@ int pf_queue_get(sqlite3 *db, const char *name, pf_queue *out, pf_error *e)
     return rc == SQLITE_DONE ? 1 : pf_store_fail(db, e, "get queue");
 }
 
+#define CACHED_QUEUES 4
+typedef struct cached_queue {
+    const pf_store *store;
+    uint64_t version; /* pf_store_queue_version when read */
+    bool found;
+    pf_queue q; /* without its JSON fields */
+} cached_queue;
+
+static __thread cached_queue cached[CACHED_QUEUES];
+static __thread unsigned cached_next;
+
+int pf_queue_get_cached(pf_store *s, const char *name, pf_queue *out, pf_error *e)
+{
+    uint64_t version = pf_store_queue_version(s); /* before reading: see store.h */
+    for (int i = 0; i < CACHED_QUEUES; i++) {
+        cached_queue *c = &cached[i];
+        if (c->store == s && c->version == version && strcmp(c->q.name, name) == 0) {
+            if (!c->found) return 1;
+            *out = c->q;
+            return 0;
+        }
+    }
+    pf_queue q = {0};
+    int rc = pf_queue_get(pf_store_reader(s), name, &q, e);
+    if (rc < 0) return -1;
+    json_decref(q.location);
+    json_decref(q.scheduling_policy);
+    q.location = q.scheduling_policy = NULL;
+    if (rc == 0) *out = q;
+    if (strlen(name) < sizeof q.name) { /* a longer name is no queue's: not worth a slot */
+        if (rc == 1) snprintf(q.name, sizeof q.name, "%s", name);
+        cached[cached_next++ % CACHED_QUEUES] =
+            (cached_queue){.store = s, .version = version, .found = rc == 0, .q = q};
+    }
+    return rc;
+}
+
 int pf_queue_list(sqlite3 *db, const char *name, const char *granted_to, int64_t after_pk,
                   int limit, pf_queue **out, int *n, pf_error *e)
 {

@@ -14,6 +14,7 @@
 
 #include "base/err.h"
 #include "base/resources.h"
+#include "server/store/store.h"
 
 typedef struct pf_queue {
     int64_t pk;
@@ -34,6 +35,10 @@ void pf_queue_clear(pf_queue *q);
 /* Frees rows returned by pf_queue_list (each cleared, then the array). */
 void pf_queue_list_free(pf_queue *rows, int n);
 
+/* pf_queue_get through a per-thread cache that holds while no commit changed the queue table
+ * (pf_store_queue_version): what every job create and scheduler pick reads. location and
+ * scheduling_policy are left NULL. 0 found, 1 not found, -1 error. */
+int pf_queue_get_cached(pf_store *s, const char *name, pf_queue *out, pf_error *e);
 /* 1 exists, 0 not, -1 error. */
 int pf_queue_exists(sqlite3 *db, const char *name, pf_error *e);
 /* 0 found (out filled; clear it), 1 not found, -1 error. */

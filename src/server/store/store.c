@@ -43,7 +43,18 @@ struct pf_store {
     pthread_key_t reader_key;
     uint64_t commits, writes;
     _Atomic uint64_t version; /* committed groups: what a cache of read results checks */
+    _Atomic uint64_t queue_version; /* committed groups that changed the queue table */
+    bool queue_touched;             /* the current group changed it (writer thread only) */
 };
+
+/* SQLite's update hook on the writer: tells which tables a group changes. */
+static void on_row_change(void *arg, int op, const char *db, const char *table, sqlite3_int64 row)
+{
+    (void)op;
+    (void)db;
+    (void)row;
+    if (strcmp(table, "queue") == 0) ((pf_store *)arg)->queue_touched = true;
+}
 
 static void close_conn(sqlite3 *db);
 
@@ -133,6 +144,10 @@ static void *writer_main(void *arg)
 
         run_group(s, ops);
 
+        if (s->queue_touched) { /* a rolled-back change bumps it too: only a spurious miss */
+            atomic_fetch_add(&s->queue_version, 1);
+            s->queue_touched = false;
+        }
         atomic_fetch_add(&s->version, 1); /* before any waiter returns: it may read at once */
         /* submitted ops first, outside the lock: their callbacks answer clients */
         write_op **pp = &ops;
@@ -172,6 +187,7 @@ pf_store *pf_store_open(const char *path, pf_error *e)
         free(s);
         return NULL;
     }
+    sqlite3_update_hook(s->wdb, on_row_change, s);
     pthread_create(&s->writer, NULL, writer_main, s);
     pthread_setname_np(s->writer, "pf-store");
     return s;
@@ -261,6 +277,11 @@ void pf_store_submit(pf_store *s, pf_store_write_fn fn, pf_store_done_fn done, v
 uint64_t pf_store_version(pf_store *s)
 {
     return atomic_load(&s->version);
+}
+
+uint64_t pf_store_queue_version(pf_store *s)
+{
+    return atomic_load(&s->queue_version);
 }
 
 /* ---- statement cache: per thread, keyed by (connection, SQL literal address) ---- */

@@ -52,6 +52,10 @@ int pf_store_fail(sqlite3 *db, pf_error *e, const char *what);
 /* Grows with every committed write transaction; read without a lock. A result read while it
  * had some value is still current as long as it has that value. */
 uint64_t pf_store_version(pf_store *s);
+/* Like pf_store_version, for the commits that changed a row of one table: a cache of that
+ * table's rows stays valid across the (many) commits that did not. Only "queue" is watched
+ * (job creates and the scheduler read queues all the time, and they rarely change). */
+uint64_t pf_store_queue_version(pf_store *s);
 
 /* Statistics for benchmarks: group commits done and writes they carried. */
 void pf_store_stats(pf_store *s, uint64_t *commits, uint64_t *writes);
