@@ -69,10 +69,13 @@ static int open_conn(const char *path, bool writer, sqlite3 **out, pf_error *e)
         return -1;
     }
     sqlite3_busy_timeout(db, 10000);
-    /* synchronous=FULL in WAL mode fsyncs the WAL at every commit: acknowledged = durable. */
+    /* synchronous=FULL in WAL mode fsyncs the WAL at every commit: acknowledged = durable.
+     * temp_store=MEMORY: each write of a group runs in a savepoint, whose journal of the
+     * pages it changes was a temp file, written page by page (two pwrites per page, 5.7
+     * pages per job create: more syscalls than the WAL itself). */
     const char *pragmas = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                                    "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-8000;"
-                                   "PRAGMA wal_autocheckpoint=4000;"
+                                   "PRAGMA wal_autocheckpoint=4000; PRAGMA temp_store=MEMORY;"
                                  : "PRAGMA cache_size=-2000; PRAGMA query_only=1;";
     char *err = NULL;
     if (sqlite3_exec(db, pragmas, NULL, NULL, &err) != SQLITE_OK) {
