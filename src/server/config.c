@@ -49,6 +49,9 @@ static const option OPTIONS[] = {
      "HTTP worker threads for requests that may wait: login, lists, logs, writes other than "
      "job creation (0 = 16 per core, at least 32; quick reads and job creation run on one "
      "event loop per core)"},
+    {"--http-idle-seconds", "PF_HTTP_IDLE_SECONDS", NUM(OPT_INT, http_idle_seconds), "60",
+     "close a connection that has sent no request, or neither sent nor taken any of its "
+     "answer, for this long (0 = 60)"},
     {"--shim", "PF_SHIM_PATH", STR(shim_path), "",
      "path of paddleflow-shim (default: next to this binary)"},
 };

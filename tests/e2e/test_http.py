@@ -1,6 +1,6 @@
 """The HTTP/1.1 front (src/server/http/server.c) with raw sockets: pipelining, chunked
 request bodies, Expect: 100-continue, HTTP/1.0, HEAD, framing that is refused, and a create
-being visible the moment it is answered."""
+being visible the moment it is answered, and the idle limit."""
 import json
 import socket
 
@@ -130,3 +130,20 @@ def test_unknown_http_version_and_coding(server, api):
             s.sendall(head.encode())
             st, _, body = read_one(s.makefile("rb"))
         assert st == want and json.loads(body)["code"] == code
+
+
+def test_idle_connection_is_closed(make_server):
+    """--http-idle-seconds: a connection that sends no request for that long is closed; one
+    that keeps sending is not."""
+    import time
+    s = make_server(extra_args=["--http-idle-seconds", "1"])
+    token = s.api().token
+    with connect(s) as quiet, connect(s) as busy:
+        f = busy.makefile("rb")
+        for _ in range(5):  # 2.5 s of requests half a second apart
+            busy.sendall(get("/version", token))
+            assert read_one(f)[0] == 200
+            time.sleep(0.5)
+        assert quiet.recv(1) == b""  # closed by the server
+        busy.sendall(get("/version", token))
+        assert read_one(f)[0] == 200

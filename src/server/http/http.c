@@ -287,7 +287,11 @@ pf_http *pf_http_start(pf_app *app, const char *host, int port, unsigned threads
     pf_http *h = calloc(1, sizeof *h);
     if (!h) return NULL;
     h->app = app;
-    pf_http_app cb = {.cls = h, .max_body = PF_MAX_BODY, .quick = on_quick, .serve = on_serve,
+    pf_http_app cb = {.cls = h,
+                      .max_body = PF_MAX_BODY,
+                      .idle_seconds = app->cfg.http_idle_seconds,
+                      .quick = on_quick,
+                      .serve = on_serve,
                       .refuse = on_refuse};
     h->server = pf_http_server_start(&cb, host, port, 0, threads, e);
     if (!h->server) {

@@ -30,7 +30,6 @@
 #include "base/timeutil.h"
 
 #define MAX_CONNS 8192
-#define IDLE_NS (60 * 1000000000LL)  /* keep-alive / slow client limit */
 #define DRAIN_NS (5 * 1000000000LL)  /* reading what a refused client still sends */
 #define SEND_WAIT_MS 60000           /* a stream waits this long for a slow reader */
 #define STREAM_NAP_US (20 * 1000)    /* a stream with nothing new looks again after this */
@@ -82,6 +81,7 @@ struct loop {
 
 struct pf_http_server {
     pf_http_app app;
+    int64_t idle_ns; /* keep-alive / slow client limit */
     int lfd;
     loop *loops;
     unsigned nloops;
@@ -189,6 +189,7 @@ static void build_head(conn *c, bool streamed)
 /* Sends what is left of head + body. 1 = all sent, 0 = the socket is full, -1 = failed. */
 static int flush_out(conn *c)
 {
+    size_t was = c->sent;
     for (;;) {
         size_t hl = c->out.len, total = hl + c->ans.body_len;
         if (c->sent >= total) return 1;
@@ -205,6 +206,8 @@ static int flush_out(conn *c)
         } else if (w < 0 && errno == EINTR) {
             continue;
         } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* a reader taking a big answer slowly is not idle while it takes some */
+            if (c->sent != was) c->last_ns = pf_monotonic_ns();
             return 0;
         } else {
             return -1;
@@ -714,7 +717,7 @@ static void sweep(loop *lp)
     for (conn *c = lp->conns, *next; c; c = next) {
         next = c->next;
         if ((c->state == C_DRAIN && now - c->last_ns > DRAIN_NS) ||
-            ((c->state == C_READ || c->state == C_WRITE) && now - c->last_ns > IDLE_NS))
+            ((c->state == C_READ || c->state == C_WRITE) && now - c->last_ns > lp->srv->idle_ns))
             conn_close(c);
     }
 }
@@ -871,6 +874,7 @@ pf_http_server *pf_http_server_start(const pf_http_app *app, const char *host, i
     pf_http_server *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->app = *app;
+    s->idle_ns = (app->idle_seconds > 0 ? app->idle_seconds : 60) * 1000000000LL;
     pthread_mutex_init(&s->qmu, NULL);
     pthread_cond_init(&s->qcv, NULL);
     s->loops = calloc(loops, sizeof *s->loops);

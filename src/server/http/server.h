@@ -50,6 +50,7 @@ typedef struct pf_http_answer {
 typedef struct pf_http_app {
     void *cls;
     size_t max_body; /* larger request bodies are refused with 413 */
+    int idle_seconds; /* a connection idle this long is closed (0: 60) */
     /* May the request be answered on a loop thread (it never blocks for long)? */
     bool (*quick)(void *cls, const pf_http_msg *m);
     /* Answers into a and returns true, or returns false having kept m->conn to answer later

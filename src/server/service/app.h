@@ -25,6 +25,7 @@ typedef struct pf_config {
     int64_t capacity_gpu;
     int64_t log_retention_seconds; /* logs/work files of deleted jobs kept this long */
     int http_threads;
+    int http_idle_seconds;
     char shim_path[4096];
 } pf_config;
 
