@@ -25,55 +25,8 @@
 #include "server/store/jobs.h"
 #include "server/store/schema.h"
 #include "server/store/store.h"
+#include "test_store_util.h"
 
-typedef struct {
-    char dir[64];
-    char path[128];
-    pf_store *s;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/pf-store-XXXXXX");
-    if (!mkdtemp(f->dir)) return -1;
-    snprintf(f->path, sizeof f->path, "%s/paddleflow.db", f->dir);
-    pf_error e;
-    f->s = pf_store_open(f->path, &e);
-    if (!f->s) return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    pf_store_close(f->s);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    int rc = system(cmd);
-    free(f);
-    return rc == 0 ? 0 : -1;
-}
-
-static void reopen(fixture *f)
-{
-    pf_store_close(f->s);
-    pf_error e;
-    f->s = pf_store_open(f->path, &e);
-    if (!f->s) fail_msg("reopen: %s", e.message);
-}
-
-static void expect_ok(int rc, const pf_error *e)
-{
-    if (rc != 0) fail_msg("%s: %s", e->code, e->message);
-}
-
-static void expect_code(int rc, const pf_error *e, const char *code)
-{
-    assert_int_equal(rc, -1);
-    assert_string_equal(e->code, code);
-}
 
 /* ---- jobs through the writer ---- */
 
@@ -303,11 +256,6 @@ static void test_failing_write_rolls_back_alone(void **state)
     assert_int_equal(n, 0);
     free(rows);
     json_decref(flt.labels);
-}
-
-static int w_exec(sqlite3 *db, void *arg, pf_error *e)
-{
-    return sqlite3_exec(db, arg, NULL, NULL, NULL) == SQLITE_OK ? 0 : pf_store_fail(db, e, arg);
 }
 
 static void test_sql_error_write_reports_and_store_goes_on(void **state)

@@ -18,36 +18,8 @@
 #include "server/store/queues.h"
 #include "server/store/store.h"
 #include "server/store/users.h"
+#include "test_store_util.h"
 
-typedef struct {
-    char dir[64];
-    pf_store *s;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/pf-store-XXXXXX");
-    if (!mkdtemp(f->dir)) return -1;
-    char path[128];
-    snprintf(path, sizeof path, "%s/db", f->dir);
-    pf_error e;
-    f->s = pf_store_open(path, &e);
-    if (!f->s) return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    pf_store_close(f->s);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0) return -1;
-    free(f);
-    return 0;
-}
 
 /* ---- writes run on the store's writer, as the services do ---- */
 
@@ -56,8 +28,6 @@ static int teardown(void **state)
     {                                                                                              \
         return call;                                                                               \
     }
-WRITER(w_exec,
-       sqlite3_exec(db, arg, NULL, NULL, NULL) == SQLITE_OK ? 0 : pf_store_fail(db, e, "exec"))
 WRITER(w_queue_insert, pf_queue_insert(db, arg, e))
 WRITER(w_queue_update, pf_queue_update(db, arg, e))
 WRITER(w_queue_delete, pf_queue_delete(db, arg, e))
@@ -71,16 +41,6 @@ WRITER(w_cluster_delete, pf_cluster_delete(db, arg, e))
 WRITER(w_fs_insert, pf_fs_insert(db, arg, e))
 WRITER(w_fs_delete, pf_fs_delete(db, arg, e))
 
-static void expect_ok(int rc, const pf_error *e)
-{
-    if (rc != 0) fail_msg("%s: %s", e->code, e->message);
-}
-
-static void expect_code(int rc, const pf_error *e, const char *code)
-{
-    assert_int_equal(rc, -1);
-    assert_string_equal(e->code, code);
-}
 
 static void add_job(pf_store *s, const char *id, const char *queue, const char *status, int deleted)
 {
