@@ -166,7 +166,14 @@ class ServerProc:
     def cleanup(self):
         self.stop()
         if self.tmp:
-            self.tmp.cleanup()
+            # a task's supervisor outlives the server by design and may still be writing its
+            # exit record into the data directory for a moment
+            for _ in range(20):
+                try:
+                    self.tmp.cleanup()
+                    break
+                except OSError:
+                    time.sleep(0.1)
 
     def finish(self):
         """Stops and cleans up; a sanitizer report or a crash on shutdown fails the caller

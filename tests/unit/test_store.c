@@ -735,6 +735,20 @@ static void test_soft_delete_frees_id(void **state)
     assert_true(exists(f->s, "reuse"));
 }
 
+
+static int collect_id(void *ctx, pf_job_row *row)
+{
+    char *got = ctx;
+    snprintf(got + strlen(got), 256 - strlen(got), "%s%s", *got ? " " : "", row->id);
+    return 0;
+}
+
+static int stop_at_second(void *ctx, pf_job_row *row)
+{
+    (void)row;
+    return ++*(int *)ctx == 2 ? 7 : 0;
+}
+
 static void test_list_unfinished(void **state)
 {
     fixture *f = *state;
@@ -758,16 +772,12 @@ static void test_list_unfinished(void **state)
     int64_t pk = insert(f->s, "u-deleted", NULL, NULL, NULL, 0);
     pf_error e;
     expect_ok(pf_store_write(f->s, w_soft_delete, &pk, &e), &e);
-    pf_job_row *rows;
-    int n;
-    expect_ok(pf_job_list_unfinished(pf_store_reader(f->s), &rows, &n, &e), &e);
     char got[256] = "";
-    for (int i = 0; i < n; i++) {
-        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? " " : "", rows[i].id);
-        pf_job_row_clear(&rows[i]);
-    }
-    free(rows);
+    expect_ok(pf_job_each_unfinished(pf_store_reader(f->s), collect_id, got, &e), &e);
     assert_string_equal(got, "u-init u-pending u-running u-terminating"); /* oldest first */
+    int seen = 0; /* a nonzero return stops the walk */
+    assert_int_equal(pf_job_each_unfinished(pf_store_reader(f->s), stop_at_second, &seen, &e), 7);
+    assert_int_equal(seen, 2);
 }
 
 /* ---- tasks and runtime ---- */

@@ -138,6 +138,7 @@ void mgr_drop_job(struct pf_jobsvc *m, job_ent *j)
     }
     wf_job_free(j);
     free(j->tasks);
+    free(j->roles);
     free(j);
 }
 
@@ -156,23 +157,48 @@ task_ent *mgr_add_task(job_ent *j, const char *role, int index)
     return te;
 }
 
+static int task_total(const job_ent *j)
+{
+    int total = 0;
+    for (int i = 0; i < j->nroles; i++) total += j->roles[i].replicas;
+    return total;
+}
+
+/* A job's tasks, made when it is admitted or re-adopted: a task_ent is ~2 KiB and a backlog
+ * of waiting jobs can be 100,000 long. */
+static void make_tasks(job_ent *j)
+{
+    if (j->ntasks) return;
+    int total = task_total(j);
+    if (total > 0) { /* exactly what the members need */
+        j->tasks = calloc((size_t)total, sizeof *j->tasks);
+        if (!j->tasks) abort();
+        j->cap_tasks = total;
+    }
+    for (int i = 0; i < j->nroles; i++)
+        for (int r = 0; r < j->roles[i].replicas; r++) mgr_add_task(j, j->roles[i].role, r);
+}
+
+/* Back to waiting with no task made (recovery of a job none of whose tasks had started). */
+static void drop_tasks(job_ent *j)
+{
+    free(j->tasks);
+    j->tasks = NULL;
+    j->ntasks = j->cap_tasks = 0;
+}
+
 static job_ent *add_job(struct pf_jobsvc *m, pf_job_row *row /* stolen */,
-                        const pf_job_shape *shape)
+                        pf_job_shape *shape /* its roles are taken */)
 {
     job_ent *j = calloc(1, sizeof *j);
     if (!j) abort();
     j->mgr = m;
     j->row = *row;
     memset(row, 0, sizeof *row);
-    int total = 0;
-    for (int i = 0; i < shape->nroles; i++) total += shape->roles[i].replicas;
-    if (total > 0) { /* exactly what the members need */
-        j->tasks = calloc((size_t)total, sizeof *j->tasks);
-        if (!j->tasks) abort();
-        j->cap_tasks = total;
-    }
-    for (int i = 0; i < shape->nroles; i++)
-        for (int r = 0; r < shape->roles[i].replicas; r++) mgr_add_task(j, shape->roles[i].role, r);
+    j->roles = shape->roles;
+    j->nroles = shape->nroles;
+    shape->roles = NULL;
+    shape->nroles = 0;
     if (strcmp(j->row.type, PF_JOB_WORKFLOW) == 0) m->nworkflows++;
     unsigned b = bucket(j->row.id);
     j->next = m->jobs[b];
@@ -340,7 +366,10 @@ static void start_jobs(pf_app *app, tx *t, admitted *jobs, size_t njobs)
 {
     start_batch b = {0};
     size_t total = 0;
-    for (size_t k = 0; k < njobs; k++) total += (size_t)jobs[k].j->ntasks;
+    for (size_t k = 0; k < njobs; k++) {
+        make_tasks(jobs[k].j);
+        total += (size_t)jobs[k].j->ntasks;
+    }
     b.v = calloc(total + 1, sizeof *b.v);
     if (!b.v) abort();
     tx pre = {0}; /* the replicas' endpoints, durable before any replica starts */
@@ -441,7 +470,7 @@ static void handle_event(pf_app *app, tx *t, event *ev)
             }
             break;
         }
-        if (j->ntasks == 0) { /* nothing this runtime can run: say so, stay in init */
+        if (task_total(j) == 0) { /* nothing this runtime can run: say so, stay in init */
             tx_item *it = tx_add(t, j->row.id);
             snprintf(it->message, sizeof it->message, "%s",
                      "this job has no members to run on the local runtime (an "
@@ -651,89 +680,104 @@ static void detect_capacity(const pf_config *cfg, pf_resources *cap)
     if (gpus > 0) pf_resources_set(cap, "nvidia.com/gpu", gpus, &e);
 }
 
+/* Start-up recovery: what one unfinished job needs, rows streamed from the store (a backlog
+ * of 100,000 pending jobs loaded at once held a gigabyte of specs). */
+typedef struct recovering {
+    pf_app *app;
+    tx t;
+    int n, adopted, queued;
+} recovering;
+
+static int recover_one(void *arg, pf_job_row *row)
+{
+    recovering *r = arg;
+    pf_app *app = r->app;
+    struct pf_jobsvc *m = app->jobs;
+    pf_error e;
+    pf_resources need;
+    r->n++;
+    pf_job_shape shape;
+    pf_job_shape_of(row->config, &shape);
+    pf_res_unpack(&shape.need, &need);
+    job_ent *j = add_job(m, row, &shape);
+    pf_job_shape_clear(&shape);
+    if (strcmp(j->row.type, PF_JOB_WORKFLOW) == 0) {
+        if (wf_job_init(j, &e) != 0) {
+            pf_logerr("recovery: workflow %s: %s", j->row.id, e.message);
+            mgr_drop_job(m, j);
+        } else if (wf_job_recover(app, &r->t, j)) {
+            mgr_drop_job(m, j);
+        }
+        r->adopted++;
+        return 0;
+    }
+    bool claimed = false;
+    make_tasks(j);
+    for (int k = 0; k < j->ntasks; k++) {
+        task_ent *te = &j->tasks[k];
+        if (pf_runtime_adopt(app->rt, te->name, &te->st, &e) == 0) {
+            te->started = claimed = true;
+        }
+    }
+    bool terminating = strcmp(j->row.status, PF_ST_TERMINATING) == 0;
+    if (claimed) {
+        r->adopted++;
+        j->admitted = true;
+        j->stopping = terminating;
+        pf_sched_hold(app->sched, j->row.id, j->row.queue, &need);
+        /* tasks of an admitted job that were not started before the crash start now */
+        pf_task_plan *plans = NULL;
+        int np = 0;
+        bool missing = false;
+        for (int k = 0; k < j->ntasks; k++) missing |= !j->tasks[k].started;
+        const char *endpoints = json_string_value(json_object_get(j->row.runtime, "endpoints"));
+        if (missing && !terminating &&
+            pf_job_plan_tasks(&j->row, endpoints, &plans, &np, NULL, &e) == 0) {
+            for (int k = 0; k < j->ntasks && k < np; k++) {
+                task_ent *te = &j->tasks[k];
+                if (te->started) continue;
+                pf_task_spec spec = {.job_id = j->row.id, .name = te->name, .role = te->role,
+                                     .index = te->index, .command = plans[k].command,
+                                     .env = (const char *const *)plans[k].env,
+                                     .workdir = plans[k].workdir,
+                                     .cpu_milli = plans[k].cpu_milli,
+                                     .mem_bytes = plans[k].mem_bytes};
+                te->started = pf_runtime_start(app->rt, &spec, &te->st, &e) == 0;
+            }
+            pf_job_plans_free(plans, np);
+        }
+        if (strcmp(j->row.status, PF_ST_RUNNING) != 0 && !terminating)
+            mgr_transition(&r->t, j, PF_ST_RUNNING, "job is running");
+        if (terminating) mgr_stop_tasks(app, j);
+    } else if (terminating) {
+        mgr_transition(&r->t, j, PF_ST_TERMINATED, "job is terminated");
+        mgr_drop_job(m, j);
+    } else if (j->ntasks == 0) {
+        mgr_drop_job(m, j); /* waits in init (see EV_CREATED) */
+    } else {
+        r->queued++;
+        drop_tasks(j);
+        if (strcmp(j->row.status, PF_ST_PENDING) == 0) /* what it says already: not rewritten */
+            snprintf(j->wait_msg, sizeof j->wait_msg, "%s", j->row.message);
+        pf_sched_submit(app->sched, j->row.id, j->row.queue, j->row.priority, j->row.pk,
+                        &need);
+        park_config(j);
+    }
+    return 0;
+}
+
 static void recover(pf_app *app)
 {
-    struct pf_jobsvc *m = app->jobs;
-    pf_job_row *rows;
-    int n;
+    recovering r = {.app = app};
     pf_error e;
-    if (pf_job_list_unfinished(pf_store_reader(app->store), &rows, &n, &e) != 0) {
+    if (pf_job_each_unfinished(pf_store_reader(app->store), recover_one, &r, &e) != 0)
         pf_logerr("recovery: %s", e.message);
-        return;
-    }
-    tx t = {0};
-    int adopted = 0, queued = 0;
-    pf_resources need;
-    for (int i = 0; i < n; i++) {
-        pf_job_shape shape;
-        pf_job_shape_of(rows[i].config, &shape);
-        pf_res_unpack(&shape.need, &need);
-        job_ent *j = add_job(m, &rows[i], &shape);
-        pf_job_shape_clear(&shape);
-        if (strcmp(j->row.type, PF_JOB_WORKFLOW) == 0) {
-            if (wf_job_init(j, &e) != 0) {
-                pf_logerr("recovery: workflow %s: %s", j->row.id, e.message);
-                mgr_drop_job(m, j);
-            } else if (wf_job_recover(app, &t, j)) {
-                mgr_drop_job(m, j);
-            }
-            adopted++;
-            continue;
-        }
-        bool claimed = false;
-        for (int k = 0; k < j->ntasks; k++) {
-            task_ent *te = &j->tasks[k];
-            if (pf_runtime_adopt(app->rt, te->name, &te->st, &e) == 0) {
-                te->started = claimed = true;
-            }
-        }
-        bool terminating = strcmp(j->row.status, PF_ST_TERMINATING) == 0;
-        if (claimed) {
-            adopted++;
-            j->admitted = true;
-            j->stopping = terminating;
-            pf_sched_hold(app->sched, j->row.id, j->row.queue, &need);
-            /* tasks of an admitted job that were not started before the crash start now */
-            pf_task_plan *plans = NULL;
-            int np = 0;
-            bool missing = false;
-            for (int k = 0; k < j->ntasks; k++) missing |= !j->tasks[k].started;
-            const char *endpoints = json_string_value(json_object_get(j->row.runtime, "endpoints"));
-            if (missing && !terminating &&
-                pf_job_plan_tasks(&j->row, endpoints, &plans, &np, NULL, &e) == 0) {
-                for (int k = 0; k < j->ntasks && k < np; k++) {
-                    task_ent *te = &j->tasks[k];
-                    if (te->started) continue;
-                    pf_task_spec spec = {.job_id = j->row.id, .name = te->name, .role = te->role,
-                                         .index = te->index, .command = plans[k].command,
-                                         .env = (const char *const *)plans[k].env,
-                                         .workdir = plans[k].workdir,
-                                         .cpu_milli = plans[k].cpu_milli,
-                                         .mem_bytes = plans[k].mem_bytes};
-                    te->started = pf_runtime_start(app->rt, &spec, &te->st, &e) == 0;
-                }
-                pf_job_plans_free(plans, np);
-            }
-            if (strcmp(j->row.status, PF_ST_RUNNING) != 0 && !terminating)
-                mgr_transition(&t, j, PF_ST_RUNNING, "job is running");
-            if (terminating) mgr_stop_tasks(app, j);
-        } else if (terminating) {
-            mgr_transition(&t, j, PF_ST_TERMINATED, "job is terminated");
-            mgr_drop_job(m, j);
-        } else if (j->ntasks == 0) {
-            mgr_drop_job(m, j); /* waits in init (see EV_CREATED) */
-        } else {
-            queued++;
-            pf_sched_submit(app->sched, j->row.id, j->row.queue, j->row.priority, j->row.pk,
-                            &need);
-            park_config(j);
-        }
-    }
-    free(rows);
-    wf_save_dirty(m, &t);
-    tx_commit(app, &t);
-    tx_free(&t);
-    if (n) pf_info("recovery: %d unfinished jobs, %d re-adopted, %d scheduled again", n, adopted, queued);
+    wf_save_dirty(app->jobs, &r.t);
+    tx_commit(app, &r.t);
+    tx_free(&r.t);
+    if (r.n)
+        pf_info("recovery: %d unfinished jobs, %d re-adopted, %d scheduled again", r.n,
+                r.adopted, r.queued);
 }
 
 int pf_jobs_start(pf_app *app, pf_error *e)

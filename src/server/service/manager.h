@@ -32,8 +32,10 @@ typedef struct task_ent {
 
 typedef struct job_ent {
     pf_job_row row; /* owned copy (config used for planning) */
-    task_ent *tasks;
+    task_ent *tasks; /* made when the job is admitted (or re-adopted): see make_tasks */
     int ntasks, cap_tasks;
+    pf_job_role *roles; /* owned: what its tasks will be (none for workflows) */
+    int nroles;
     bool admitted;  /* resources held, tasks started (or being started) */
     bool stopping;  /* user stop: tasks are being killed */
     bool finishing; /* outcome decided (failed or completed), remaining tasks being stopped */

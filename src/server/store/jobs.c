@@ -433,24 +433,22 @@ int pf_job_list(sqlite3 *db, const pf_job_filter *f, pf_job_row **out, int *n, p
     return rc;
 }
 
-int pf_job_list_unfinished(sqlite3 *db, pf_job_row **out, int *n, pf_error *e)
+int pf_job_each_unfinished(sqlite3 *db, int (*fn)(void *ctx, pf_job_row *row), void *ctx,
+                           pf_error *e)
 {
     sqlite3_stmt *st =
         pf_stmt(db, "SELECT " JOB_COLS " FROM job WHERE deleted_at = 0 AND status IN ('init', "
                     "'pending', 'running', 'terminating', 'preempting') ORDER BY pk");
     if (!st) return pf_store_fail(db, e, "list unfinished jobs");
-    size_t cap = 64;
-    *out = calloc(cap, sizeof **out);
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((size_t)*n == cap) {
-            cap *= 2;
-            *out = realloc(*out, cap * sizeof **out);
-        }
-        read_row(st, &(*out)[(*n)++]);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        pf_job_row row;
+        read_row(st, &row);
+        stop = fn(ctx, &row);
+        pf_job_row_clear(&row);
     }
     pf_stmt_done(st);
+    if (stop) return stop;
     return rc == SQLITE_DONE ? 0 : pf_store_fail(db, e, "list unfinished jobs");
 }
 

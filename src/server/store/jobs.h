@@ -74,8 +74,11 @@ void pf_job_row_from_cols(const pf_job_cols *c, pf_job_row *out);
  * error): tests check that no filter shape sorts or scans what an index could walk. */
 char *pf_job_list_plan(sqlite3 *db, const pf_job_filter *f);
 
-/* Every job that is not final and not deleted, oldest first (for start-up recovery). */
-int pf_job_list_unfinished(sqlite3 *db, pf_job_row **out, int *n, pf_error *e);
+/* Calls fn for every job that is not final and not deleted, oldest first (start-up
+ * recovery), one row at a time: fn may move the row's contents out; what it leaves is freed.
+ * A nonzero return from fn stops the walk and is returned. */
+int pf_job_each_unfinished(sqlite3 *db, int (*fn)(void *ctx, pf_job_row *row), void *ctx,
+                           pf_error *e);
 
 /* The one door for status (api.md §4): applies the guard to the stored status, records
  * activated_at on first running and finished_at on every final status. out_status gets what
