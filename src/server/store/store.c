@@ -69,13 +69,10 @@ static int open_conn(const char *path, bool writer, sqlite3 **out, pf_error *e)
         return -1;
     }
     sqlite3_busy_timeout(db, 10000);
-    /* synchronous=FULL in WAL mode fsyncs the WAL at every commit: acknowledged = durable.
-     * temp_store=MEMORY: each write of a group runs in a savepoint, whose journal of the
-     * pages it changes was a temp file, written page by page (two pwrites per page, 5.7
-     * pages per job create: more syscalls than the WAL itself). */
+    /* synchronous=FULL in WAL mode fsyncs the WAL at every commit: acknowledged = durable. */
     const char *pragmas = writer ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                                    "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-8000;"
-                                   "PRAGMA wal_autocheckpoint=4000; PRAGMA temp_store=MEMORY;"
+                                   "PRAGMA wal_autocheckpoint=4000;"
                                  : "PRAGMA cache_size=-2000; PRAGMA query_only=1;";
     char *err = NULL;
     if (sqlite3_exec(db, pragmas, NULL, NULL, &err) != SQLITE_OK) {
@@ -184,7 +181,13 @@ pf_store *pf_store_open(const char *path, pf_error *e)
     pthread_cond_init(&s->has_work, NULL);
     pthread_cond_init(&s->done, NULL);
     pthread_key_create(&s->reader_key, NULL);
-    if (open_conn(path, true, &s->wdb, e) != 0 || pf_schema_migrate(s->wdb, e) != 0) {
+    /* temp_store=MEMORY once migrated: each write of a group runs in a savepoint, whose
+     * journal of the pages it changes was a temp file written page by page (two pwrites per
+     * page, 5.7 pages per job create: more syscalls than the WAL itself). Not during a
+     * migration: rewriting a table of 10^6 jobs journals all of it (1 GB in memory). */
+    if (open_conn(path, true, &s->wdb, e) != 0 || pf_schema_migrate(s->wdb, e) != 0 ||
+        (sqlite3_exec(s->wdb, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL) != SQLITE_OK &&
+         pf_fail(e, "InternalError", "configure database: %s", sqlite3_errmsg(s->wdb)))) {
         sqlite3_close(s->wdb);
         free(s->path);
         free(s);
