@@ -23,8 +23,16 @@ def api(server):
     a.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the test item, so fixtures can tell a failed test."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+
+
 @pytest.fixture
-def make_server():
+def make_server(request):
     made = []
 
     def make(**kw):
@@ -33,5 +41,9 @@ def make_server():
         return s.start()
 
     yield make
-    for s in made:
+    failed = getattr(request.node, "rep_call", None)
+    for i, s in enumerate(made):
+        if failed is not None and failed.failed:  # the server's side of the story, before it goes
+            request.node.add_report_section("teardown", "server %d log (tail)" % i,
+                                            s.read_log()[-20000:])
         s.cleanup()

@@ -6,6 +6,16 @@
 
 #include <stdio.h>
 
+/* The job table's indexes of schema 1, made again when migration 3 rebuilds the table. */
+#define JOB_INDEXES                                                                                \
+    "CREATE UNIQUE INDEX job_id ON job(id) WHERE deleted_at = 0;"                                  \
+    "CREATE INDEX job_status ON job(status, pk) WHERE deleted_at = 0;"                             \
+    "CREATE INDEX job_queue_status ON job(queue_name, status, pk) WHERE deleted_at = 0;"           \
+    "CREATE INDEX job_user ON job(user_name, pk) WHERE deleted_at = 0;"                            \
+    "CREATE INDEX job_updated ON job(updated_at) WHERE deleted_at = 0;"                            \
+    "CREATE INDEX job_activated ON job(activated_at) WHERE deleted_at = 0;"                        \
+    "CREATE INDEX job_deleted ON job(deleted_at) WHERE deleted_at != 0;"
+
 static const char *MIGRATIONS[] = {
     /* 1: everything of the foundation and the job API */
     "CREATE TABLE user ("
@@ -44,13 +54,7 @@ static const char *MIGRATIONS[] = {
     "  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
     "  activated_at INTEGER NOT NULL DEFAULT 0, finished_at INTEGER NOT NULL DEFAULT 0,"
     "  deleted_at INTEGER NOT NULL DEFAULT 0);"
-    "CREATE UNIQUE INDEX job_id ON job(id) WHERE deleted_at = 0;"
-    "CREATE INDEX job_status ON job(status, pk) WHERE deleted_at = 0;"
-    "CREATE INDEX job_queue_status ON job(queue_name, status, pk) WHERE deleted_at = 0;"
-    "CREATE INDEX job_user ON job(user_name, pk) WHERE deleted_at = 0;"
-    "CREATE INDEX job_updated ON job(updated_at) WHERE deleted_at = 0;"
-    "CREATE INDEX job_activated ON job(activated_at) WHERE deleted_at = 0;"
-    "CREATE INDEX job_deleted ON job(deleted_at) WHERE deleted_at != 0;"
+    JOB_INDEXES
     "CREATE TABLE job_label ("
     "  job_pk INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
     "  PRIMARY KEY(key, value, job_pk)) WITHOUT ROWID;"
@@ -83,13 +87,7 @@ static const char *MIGRATIONS[] = {
     "  FROM job ORDER BY pk;"
     "DROP TABLE job;"
     "ALTER TABLE job_v3 RENAME TO job;"
-    "CREATE UNIQUE INDEX job_id ON job(id) WHERE deleted_at = 0;"
-    "CREATE INDEX job_status ON job(status, pk) WHERE deleted_at = 0;"
-    "CREATE INDEX job_queue_status ON job(queue_name, status, pk) WHERE deleted_at = 0;"
-    "CREATE INDEX job_user ON job(user_name, pk) WHERE deleted_at = 0;"
-    "CREATE INDEX job_updated ON job(updated_at) WHERE deleted_at = 0;"
-    "CREATE INDEX job_activated ON job(activated_at) WHERE deleted_at = 0;"
-    "CREATE INDEX job_deleted ON job(deleted_at) WHERE deleted_at != 0;"
+    JOB_INDEXES
     "CREATE INDEX job_queue ON job(queue_name, pk) WHERE deleted_at = 0;",
     /* 4: the deleted jobs of an id, found when a new job takes the id: their files must go
      * before the new job can start (or its tasks would adopt theirs). Written only when a job
