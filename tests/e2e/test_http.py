@@ -147,3 +147,30 @@ def test_idle_connection_is_closed(make_server):
         assert quiet.recv(1) == b""  # closed by the server
         busy.sendall(get("/version", token))
         assert read_one(f)[0] == 200
+
+
+def test_first_requests_to_a_fresh_server_are_answered(make_server):
+    """Connections accepted while the server's event loops are still starting are dealt to
+    every loop; each must be answered (a wakeup sent to a loop not yet set up used to be
+    lost, and every connection dealt to that loop then hung)."""
+    import threading
+    for _ in range(10):
+        s = make_server()  # returns as soon as the port accepts
+        results = []
+
+        def one():
+            try:
+                with connect(s) as c:
+                    c.settimeout(10)
+                    c.sendall(b"GET %s/version HTTP/1.1\r\nHost: x\r\n\r\n" % PREFIX.encode())
+                    results.append(read_one(c.makefile("rb"))[0])
+            except OSError as ex:
+                results.append(repr(ex))
+
+        threads = [threading.Thread(target=one) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert results == [400] * 8, results  # each answered ("login first": no token)
+        s.stop()

@@ -887,10 +887,15 @@ pf_http_server *pf_http_server_start(const pf_http_app *app, const char *host, i
     }
     for (unsigned i = 0; i < loops; i++) s->loops[i].ep = s->loops[i].evfd = -1;
     s->nloops = loops;
-    unsigned lstarted = 0, wstarted = 0;
-    for (; lstarted < loops; lstarted++) {
+    /* Every loop gets its epoll set and eventfd before any loop runs: a running loop deals
+     * accepted connections to the others, and a wakeup written to a loop whose eventfd did not
+     * exist yet was lost — that loop's queue then never woke it again, and every connection
+     * dealt to it waited forever (a fresh server's first requests, seen under ASan). */
+    unsigned linit = 0, lstarted = 0, wstarted = 0;
+    while (linit < loops && loop_init(s, &s->loops[linit]) == 0) linit++;
+    for (; linit == loops && lstarted < loops; lstarted++) {
         loop *lp = &s->loops[lstarted];
-        if (loop_init(s, lp) != 0 || pthread_create(&lp->thread, NULL, loop_main, lp) != 0) break;
+        if (pthread_create(&lp->thread, NULL, loop_main, lp) != 0) break;
         pthread_setname_np(lp->thread, "http-loop");
     }
     for (; lstarted == loops && wstarted < workers; wstarted++) {
