@@ -63,6 +63,16 @@ static void cgroup_dir_of(int pid, const char *mode, char *out, size_t len)
     fclose(fp);
 }
 
+/* Starts s, waits until it has printed "ready", and gives the cgroup it runs in. */
+static void start_ready(fixture *f, const pf_task_spec *s, pf_task_status *st, char *dir,
+                        size_t len)
+{
+    pf_error e;
+    assert_int_equal(pf_runtime_start(f->rt, s, st, &e), 0);
+    assert_true(wait_file_has(st->log_path, "ready", 3000));
+    cgroup_dir_of(st->pid, pf_runtime_cgroup_mode(f->rt), dir, len);
+}
+
 static void test_mode_and_enforced(void **state)
 {
     fixture *f = *state;
@@ -121,10 +131,8 @@ static void test_cpu_quota_and_membership(void **state)
     s.mem_bytes = 128LL << 20;
     pf_error e;
     pf_task_status st;
-    assert_int_equal(pf_runtime_start(f->rt, &s, &st, &e), 0);
-    assert_true(wait_file_has(st.log_path, "ready", 3000));
     char dir[4096];
-    cgroup_dir_of(st.pid, pf_runtime_cgroup_mode(f->rt), dir, sizeof dir);
+    start_ready(f, &s, &st, dir, sizeof dir);
     char suffix[256];
     snprintf(suffix, sizeof suffix, "/paddleflow/%s", s.name);
     assert_non_null(strstr(dir, suffix));
@@ -167,10 +175,8 @@ static void test_no_limits_no_cgroup(void **state)
     pf_task_spec s = task("job-m-worker-9", "echo ready; sleep 30");
     pf_error e;
     pf_task_status st;
-    assert_int_equal(pf_runtime_start(f->rt, &s, &st, &e), 0);
-    assert_true(wait_file_has(st.log_path, "ready", 3000));
     char dir[4096];
-    cgroup_dir_of(st.pid, pf_runtime_cgroup_mode(f->rt), dir, sizeof dir);
+    start_ready(f, &s, &st, dir, sizeof dir);
     assert_null(strstr(dir, s.name));
     assert_int_equal(pf_runtime_status(f->rt, s.name, &st, &e), 0);
     assert_non_null(strstr(st.enforced, "no limits requested"));

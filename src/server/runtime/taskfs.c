@@ -48,6 +48,21 @@ static void fsync_dir(const char *dir)
     close(fd);
 }
 
+/* Writes data to the freshly created fd of path (fsynced when durable) and closes it; on
+ * failure the file is removed. */
+static int fill(int fd, const char *path, const void *data, size_t len, bool durable, pf_error *e)
+{
+    if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
+        int err = errno;
+        close(fd);
+        unlink(path);
+        errno = err;
+        return pf_fail(e, "InternalError", "write %s: %s", path, strerror(err));
+    }
+    close(fd);
+    return 0;
+}
+
 /* Writes a uniquely named temporary file next to the target; returns 0 with tmp filled. */
 static int write_tmp(const char *dir, const char *name, const void *data, size_t len, bool durable,
                      char *tmp, size_t tmplen, pf_error *e)
@@ -57,15 +72,7 @@ static int write_tmp(const char *dir, const char *name, const void *data, size_t
     if (n < 0 || (size_t)n >= tmplen) return pf_fail(e, "InternalError", "path too long: %s", dir);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return pf_fail(e, "InternalError", "create %s: %s", tmp, strerror(errno));
-    if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
-        int err = errno;
-        close(fd);
-        unlink(tmp);
-        errno = err;
-        return pf_fail(e, "InternalError", "write %s: %s", tmp, strerror(err));
-    }
-    close(fd);
-    return 0;
+    return fill(fd, tmp, data, len, durable, e);
 }
 
 int pf_taskfs_write(const char *dir, const char *name, const void *data, size_t len, bool durable,
@@ -98,14 +105,7 @@ int pf_taskfs_create(const char *dir, const char *name, const void *data, size_t
     }
     /* one write of a small record: readers see the file empty or whole, and treat empty
      * (or, after a crash mid-write, short) as "not written yet" */
-    if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
-        int err = errno;
-        close(fd);
-        unlink(path);
-        errno = err;
-        return pf_fail(e, "InternalError", "write %s: %s", path, strerror(err));
-    }
-    close(fd);
+    if (fill(fd, path, data, len, durable, e) < 0) return -1;
     if (durable) fsync_dir(dir);
     return 0;
 }

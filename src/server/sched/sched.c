@@ -30,11 +30,6 @@ static void free_entry(entry *e)
     free(e);
 }
 
-static const pf_resources *need_of(const entry *e, pf_resources *out)
-{
-    return pf_res_unpack(&e->need, out);
-}
-
 typedef struct squeue {
     char name[64];
     entry **waiting; /* sorted: priority desc, then seq asc */
@@ -294,7 +289,7 @@ static void hold_locked(pf_sched *s, entry *e)
     pf_error ignored;
     pf_resources need;
     e->held = true;
-    pf_resources_add(&s->used_total, need_of(e, &need), 1, &ignored);
+    pf_resources_add(&s->used_total, pf_res_unpack(&e->need, &need), 1, &ignored);
     pf_resources_add(&s->queues[e->queue].used, &need, 1, &ignored);
 }
 
@@ -312,7 +307,7 @@ void pf_sched_release(pf_sched *s, const char *id)
     entry *e = lookup(s, id);
     if (e && e->held) {
         pf_resources need;
-        pf_resources_sub(&s->used_total, need_of(e, &need), &ignored);
+        pf_resources_sub(&s->used_total, pf_res_unpack(&e->need, &need), &ignored);
         pf_resources_sub(&s->queues[e->queue].used, &need, &ignored);
         table_del(s, e);
         free_entry(e);
@@ -421,7 +416,7 @@ static void pick_queue(pf_sched *s, squeue *q, const pf_sched_queue *info, resul
         for (; admitted < q->n; admitted++) {
             entry *e = q->waiting[admitted];
             pf_resources need;
-            need_of(e, &need);
+            pf_res_unpack(&e->need, &need);
             if (!info->unlimited && !fits(&q->used, &need, &info->max)) {
                 char what[96];
                 snprintf(what, sizeof what, "queue %s", q->name);

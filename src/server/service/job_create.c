@@ -213,7 +213,6 @@ typedef struct create_op {
     char *config_text;  /* the spec dumped, on the HTTP loop rather than the writer */
     json_t *labels;     /* the spec's labels (object or NULL), for the label table */
     pf_job_shape shape; /* what the manager needs of the spec */
-    bool has_shape;
     bool generated_id; /* the server chose the id: a clash is retried with a new one */
     pf_job_created_fn done;
     void *arg;
@@ -261,7 +260,7 @@ static void on_committed(void *arg, int rc, const pf_error *e)
     memcpy(id, op->row.id, sizeof id);
     /* the manager hears of the job before its creator does: a stop sent right after the
      * answer must find it */
-    if (rc == 0) pf_jobs_on_created(op->app, &op->row, op->has_shape ? &op->shape : NULL);
+    if (rc == 0) pf_jobs_on_created(op->app, &op->row, &op->shape);
     op->done(op->arg, rc, id, e);
     pf_job_row_clear(&op->row);
     pf_job_shape_clear(&op->shape);
@@ -468,9 +467,8 @@ void pf_jobs_create_async(pf_app *app, const pf_caller *c, const char *type, con
         op->config_text = pf_json_dump(op->row.config);
         json_t *labels = json_object_get(op->row.config, "labels");
         op->labels = json_is_object(labels) ? json_deep_copy(labels) : NULL;
+        pf_job_shape_of(op->row.config, &op->shape);
         if (strcmp(type, PF_JOB_WORKFLOW) != 0) { /* the manager parses a workflow's spec */
-            pf_job_shape_of(op->row.config, &op->shape);
-            op->has_shape = true;
             json_decref(op->row.config); /* freed by the thread that made it: cheaper */
             op->row.config = NULL;
         }

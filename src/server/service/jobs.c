@@ -69,11 +69,8 @@ void pf_jobs_on_created(pf_app *app, pf_job_row *row, pf_job_shape *shape)
     event *ev = new_event(EV_CREATED, row->id);
     ev->row = *row; /* moved, not copied: this runs on the store's writer thread */
     memset(row, 0, sizeof *row);
-    if (shape) {
-        ev->shape = *shape;
-        ev->has_shape = true;
-        memset(shape, 0, sizeof *shape);
-    }
+    ev->shape = *shape;
+    memset(shape, 0, sizeof *shape);
     post(app->jobs, ev);
 }
 
@@ -456,7 +453,6 @@ static void handle_event(pf_app *app, tx *t, event *ev)
     switch (ev->kind) {
     case EV_CREATED:
         if (mgr_find_job(m, ev->row.id)) break;
-        if (!ev->has_shape) pf_job_shape_of(ev->row.config, &ev->shape);
         j = add_job(m, &ev->row, &ev->shape);
         if (strcmp(j->row.type, PF_JOB_WORKFLOW) == 0) {
             pf_error e;

@@ -11,8 +11,8 @@
 #include "server/store/jobs.h"
 
 /* Tells the manager about a job just committed (status init): it will be scheduled. Takes
- * the row's and the shape's contents (both left zeroed). shape NULL: the manager computes
- * it from row->config (a workflow's spec travels whole: the manager parses it). */
+ * the row's and the shape's contents (both left zeroed). row->config may be NULL (the shape
+ * says what the manager needs); a workflow's spec travels whole: the manager parses it. */
 void pf_jobs_on_created(pf_app *app, pf_job_row *row, pf_job_shape *shape);
 /* A committed priority change of a waiting job. */
 void pf_jobs_on_priority(pf_app *app, const char *id, const char *priority);

@@ -60,9 +60,8 @@ typedef struct event {
     char id[256]; /* job id, or task name for EV_EXIT */
     char priority[16];
     pf_task_status *st; /* EV_EXIT, owned: most events are creates, and it is 1.5 KiB */
-    pf_job_row row;     /* EV_CREATED: config NULL when the shape is given */
+    pf_job_row row;     /* EV_CREATED: config NULL but for workflows */
     pf_job_shape shape; /* EV_CREATED */
-    bool has_shape;
     struct event *next;
 } event;
 

@@ -283,14 +283,14 @@ json_t *pf_queues_list(pf_app *app, const pf_caller *c, const char *marker, cons
     return out;
 }
 
-/* Queues shown lately, per thread (no lock): showing a queue nothing was written to since, with
- * the same usage, costs no SQL and no JSON. Bodies live inline so a thread that ends leaves
+/* Queues shown lately, per thread (no lock): showing a queue nothing was written to since
+ * (pf_store_queue_version), with the same usage, costs no SQL and no JSON. Bodies live inline so a thread that ends leaves
  * nothing allocated behind. */
 #define SHOWN_SLOTS 8
 #define SHOWN_BODY 2048
 typedef struct shown_queue {
     const pf_app *app;
-    uint64_t version; /* pf_store_version when read */
+    uint64_t version; /* pf_store_queue_version when read */
     char name[128];
     pf_resources used;
     size_t len;
@@ -332,7 +332,7 @@ char *pf_queues_show(pf_app *app, const pf_caller *c, const char *name, pf_error
         pf_fail(e, "ActionNotAllowed", NULL);
         return NULL;
     }
-    uint64_t version = pf_store_version(app->store); /* before reading: see store.h */
+    uint64_t version = pf_store_queue_version(app->store); /* before reading: see store.h */
     pf_resources used;
     pf_resources_init(&used);
     if (app->sched) pf_sched_queue_used(app->sched, name, &used);

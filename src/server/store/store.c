@@ -42,7 +42,6 @@ struct pf_store {
     reader *readers; /* every read connection, closed at pf_store_close */
     pthread_key_t reader_key;
     uint64_t commits, writes;
-    _Atomic uint64_t version; /* committed groups: what a cache of read results checks */
     _Atomic uint64_t queue_version; /* committed groups that changed the queue table */
     bool queue_touched;             /* the current group changed it (writer thread only) */
 };
@@ -144,11 +143,12 @@ static void *writer_main(void *arg)
 
         run_group(s, ops);
 
-        if (s->queue_touched) { /* a rolled-back change bumps it too: only a spurious miss */
+        /* before any waiter returns: it may read at once. A rolled-back change bumps it
+         * too: only a spurious cache miss */
+        if (s->queue_touched) {
             atomic_fetch_add(&s->queue_version, 1);
             s->queue_touched = false;
         }
-        atomic_fetch_add(&s->version, 1); /* before any waiter returns: it may read at once */
         /* submitted ops first, outside the lock: their callbacks answer clients */
         write_op **pp = &ops;
         while (*pp) {
@@ -278,11 +278,6 @@ void pf_store_submit(pf_store *s, pf_store_write_fn fn, pf_store_done_fn done, v
         done(arg, pf_fail(&e, "ServiceUnavailable", NULL), &e);
         free(op);
     }
-}
-
-uint64_t pf_store_version(pf_store *s)
-{
-    return atomic_load(&s->version);
 }
 
 uint64_t pf_store_queue_version(pf_store *s)

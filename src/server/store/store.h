@@ -49,12 +49,10 @@ const char *pf_col_text(sqlite3_stmt *st, int i); /* never NULL */
 /* Fills e with InternalError from the connection's last error. Returns -1. */
 int pf_store_fail(sqlite3 *db, pf_error *e, const char *what);
 
-/* Grows with every committed write transaction; read without a lock. A result read while it
- * had some value is still current as long as it has that value. */
-uint64_t pf_store_version(pf_store *s);
-/* Like pf_store_version, for the commits that changed a row of one table: a cache of that
- * table's rows stays valid across the (many) commits that did not. Only "queue" is watched
- * (job creates and the scheduler read queues all the time, and they rarely change). */
+/* Grows with every committed write group that changed a row of the queue table; read
+ * without a lock, before reading queues. A queue read while it had some value is still
+ * current as long as it has that value, across the (many) commits that did not touch queues
+ * (job creates and the scheduler read queues all the time; they rarely change). */
 uint64_t pf_store_queue_version(pf_store *s);
 
 /* Statistics for benchmarks: group commits done and writes they carried. */
